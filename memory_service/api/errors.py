@@ -1,0 +1,84 @@
+"""One error shape for every failure: {"detail": [{"type", "msg", "loc"}]} (FastAPI's 422 shape)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from memory_service.errors import MemoryServiceError, PayloadTooLargeError
+
+
+class ErrorItem(BaseModel):
+    type: str
+    msg: str
+    loc: list[str | int]
+
+
+class ErrorBody(BaseModel):
+    detail: list[ErrorItem]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in {
+        401: "Missing or invalid API key",
+        404: "Not found (or not this tenant's)",
+        409: "Conflict",
+        413: "Payload too large",
+        422: "Invalid input; `loc` names the field",
+    }.items()
+}
+
+
+def _render(status: int, detail: list[dict[str, Any]]) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": detail})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MemoryServiceError)
+    async def _domain(_: Request, exc: MemoryServiceError) -> JSONResponse:
+        return _render(exc.status_code, exc.to_detail())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # The input is not echoed back: transcripts carry personal data.
+        detail = [{"type": e["type"], "msg": e["msg"], "loc": list(e["loc"])} for e in exc.errors()]
+        return _render(422, detail)
+
+
+class BodySizeLimit:
+    """413 before the body is parsed: by Content-Length, or by counting a streamed body."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise PayloadTooLargeError(f"request body exceeds {self.max_bytes} bytes", loc=("body",))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        error = PayloadTooLargeError(f"request body exceeds {self.max_bytes} bytes", loc=("body",))
+        await _render(413, error.to_detail())(scope, receive, send)

@@ -1,0 +1,44 @@
+"""Public health endpoints: /healthz, /readyz, /metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from memory_service.metrics import INDEX_CUSTOMERS, INDEX_VECTORS, QUERY_CACHE_HITS
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    runtime = getattr(request.app.state, "runtime", None)
+    checks = {"database": False, "broker": False, "model": False, "index": False}
+    if runtime is not None:
+        try:
+            with runtime.pool.connection(timeout=2) as conn:
+                conn.execute("SELECT 1")
+            checks["database"] = True
+        except Exception:
+            pass
+        checks["broker"] = runtime.broker_ping()
+        checks["model"] = runtime.embedder is not None
+        checks["index"] = runtime.index.ready
+    ready = all(checks.values())
+    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is not None:
+        INDEX_VECTORS.set(len(runtime.index))
+        INDEX_CUSTOMERS.set(runtime.index.customer_count)
+        QUERY_CACHE_HITS.set(runtime.embedder.hits)
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

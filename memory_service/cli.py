@@ -1,0 +1,277 @@
+"""The `memory-service` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from memory_service.config import Settings, get_settings
+
+app = typer.Typer(help="Persistent customer memory for conversational AI.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+profile_app = typer.Typer(help="Inspect what the service knows about a customer.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(profile_app, name="profile")
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Embedded data directory (MEMORY_DATA_DIR)")]
+ServiceUrl = Annotated[str | None, typer.Option("--url", envvar="MEMORY_URL", help="Base URL of a running service")]
+ApiKey = Annotated[str | None, typer.Option("--api-key", envvar="MEMORY_API_KEY", help="Bearer API key")]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    if data_dir is not None:
+        os.environ["MEMORY_DATA_DIR"] = str(data_dir.resolve())
+        get_settings.cache_clear()
+    return get_settings()
+
+
+def resolve_services(settings: Settings) -> tuple[Settings, list[Any]]:
+    """Fill in embedded Postgres/Redis where no URL is configured; export them for child processes."""
+    from memory_service.embedded import EmbeddedRedis, start_embedded_postgres
+
+    handles: list[Any] = []
+    updates: dict[str, Any] = {}
+    if not settings.database_url:
+        uri, server = start_embedded_postgres(settings.embedded_pg_dir)
+        updates["database_url"] = uri
+        handles.append(server)
+    if not settings.redis_url:
+        embedded = EmbeddedRedis(settings.embedded_redis_dir)
+        updates["redis_url"] = embedded.start()
+        handles.append(embedded)
+    for key, value in updates.items():
+        os.environ[f"MEMORY_{key.upper()}"] = value
+    get_settings.cache_clear()
+    return settings.model_copy(update=updates), handles
+
+
+def _stop_handles(handles: list[Any]) -> None:
+    for handle in reversed(handles):
+        if hasattr(handle, "cleanup"):  # embedded Postgres: stops when its last user lets go
+            handle.cleanup()
+        elif hasattr(handle, "stop"):
+            handle.stop()
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM if `up` dies without cleaning up."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _free_port(host: str, preferred: int) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, preferred))
+            return preferred
+        except OSError:
+            sock.bind((host, 0))
+            return int(sock.getsockname()[1])
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from memory_service.api.app import create_app
+    from memory_service.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option(help="API port (a free one is chosen if taken)")] = 8080,
+    host: str = "127.0.0.1",
+    data_dir: DataDir = None,
+    concurrency: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Run the whole service on this machine: API and worker, embedded Postgres/Redis if unconfigured."""
+    settings, handles = resolve_services(_settings(data_dir))
+    port = _free_port(host, port)
+    url = f"http://{host}:{port}"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "service.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency", str(concurrency)],
+        preexec_fn=_die_with_parent,
+    )
+    # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so cleanup runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    typer.echo(f"memory-service on {url} (data: {settings.data_dir}); worker pid {worker.pid}", err=True)
+    typer.echo(url)
+    try:
+        _serve(settings, host, port)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        _stop_handles(handles)
+
+
+@app.command()
+def serve(port: int = 8080, host: str = "127.0.0.1", data_dir: DataDir = None) -> None:
+    """Run the API only (migrates first)."""
+    settings, handles = resolve_services(_settings(data_dir))
+    try:
+        _serve(settings, host, port)
+    finally:
+        _stop_handles(handles)
+
+
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    concurrency: int = 1,
+    loglevel: str = "INFO",
+) -> None:
+    """Run a Celery worker that processes queued interactions."""
+    from memory_service.logging import configure_logging
+    from workers.celery_app import configure_celery
+
+    settings, handles = resolve_services(_settings(data_dir))
+    configure_logging(settings.log_level, json=settings.log_json)
+    celery = configure_celery(settings)
+    pool = "solo" if concurrency <= 1 else "prefork"
+    celery.conf.worker_pool = pool
+    try:
+        celery.worker_main(
+            ["worker", f"--loglevel={loglevel}", "-Q", settings.celery_queue, f"--pool={pool}",
+             f"--concurrency={max(concurrency, 1)}", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        )  # fmt: skip
+    finally:
+        _stop_handles(handles)
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date."""
+    from memory_service.db import migrate as run_migrations
+
+    settings, handles = resolve_services(_settings(data_dir))
+    assert settings.database_url
+    run_migrations(settings.database_url)
+    _stop_handles(handles)
+    typer.echo("migrated")
+
+
+@app.command()
+def requeue(data_dir: DataDir = None, older_than: float = 0.0) -> None:
+    """Re-enqueue interactions stuck queued or processing for longer than --older-than seconds."""
+    from memory_service.db import create_pool
+    from memory_service.interactions.service import requeue_stale
+    from workers.celery_app import configure_celery, enqueue_interaction
+
+    settings, handles = resolve_services(_settings(data_dir))
+    assert settings.database_url
+    celery = configure_celery(settings)
+    pool = create_pool(settings.database_url, min_size=1, max_size=1)
+    with pool.connection() as conn:
+        ids = requeue_stale(conn, enqueue=lambda i: enqueue_interaction(celery, settings, i),
+                            queued_after_s=older_than, processing_after_s=older_than)  # fmt: skip
+    pool.close()
+    _stop_handles(handles)
+    typer.echo(f"requeued {len(ids)}")
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[str, typer.Option(help="Tenant name (created if new)")], data_dir: DataDir = None
+) -> None:
+    """Create an API key for a tenant; the key is the last line printed."""
+    from memory_service.db import create_pool
+    from memory_service.db import migrate as run_migrations
+    from memory_service.tenants.service import create_api_key
+
+    settings, handles = resolve_services(_settings(data_dir))
+    assert settings.database_url
+    run_migrations(settings.database_url)
+    pool = create_pool(settings.database_url, min_size=1, max_size=1)
+    with pool.connection() as conn:
+        key = create_api_key(conn, tenant_name=tenant)
+    pool.close()
+    _stop_handles(handles)
+    typer.echo(f"tenant: {tenant}", err=True)
+    typer.echo(key)
+
+
+def _client(url: str | None, api_key: str | None, data_dir: Path | None) -> Any:
+    from memory_service.client import MemoryClient
+
+    if url is None:
+        state = _settings(data_dir).data_dir / "service.json"
+        if not state.exists():
+            raise typer.BadParameter("no --url given and no running `memory-service up` found in the data directory")
+        url = json.loads(state.read_text())["url"]
+    if not api_key:
+        api_key = os.environ.get("MEMORY_BOOTSTRAP_API_KEY")
+    return MemoryClient(url, api_key)
+
+
+def _print(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+@profile_app.command("show")
+def profile_show(customer_ref: str, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None) -> None:
+    """Print a customer's profile (CUSTOMER_REF: id or type:value)."""
+    _print(_client(url, api_key, data_dir).profile(customer_ref))
+
+
+@app.command()
+def recall(
+    customer_ref: str, query: str, top_k: int = 10, url: ServiceUrl = None, api_key: ApiKey = None,
+    data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Recall what matters about a customer for a query."""
+    answer = _client(url, api_key, data_dir).recall(customer_ref, query, top_k=top_k, include_profile=False)
+    for item in answer["items"]:
+        typer.echo(f"{item['score']:.3f}  [{item['kind']}]  {item['text']}  <- {item['source']['utterance_ids']}")
+    if not answer["items"]:
+        typer.echo("(nothing relevant)")
+
+
+@app.command()
+def ingest(
+    file: Path, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
+    wait: Annotated[bool, typer.Option(help="Wait until every interaction is processed")] = False,
+) -> None:  # fmt: skip
+    """Post every interaction of a JSONL file (one per line)."""
+    from memory_service.client import MemoryClientError
+
+    client = _client(url, api_key, data_dir)
+    lines = [line for line in file.read_text().splitlines() if line.strip()]
+    accepted, failed, ids = 0, 0, []
+    with typer.progressbar(lines, label="ingesting") as progress:
+        for number, line in enumerate(progress, start=1):
+            try:
+                answer = client.ingest(json.loads(line))
+                ids.append(answer["interaction_id"])
+                accepted += 1
+            except (MemoryClientError, json.JSONDecodeError) as exc:
+                failed += 1
+                typer.echo(f"\nline {number}: {exc}", err=True)
+    if wait:
+        for interaction_id in ids:
+            client.wait(interaction_id, timeout=600)
+    typer.echo(f"accepted {accepted}, failed {failed}")
+    if failed:
+        raise typer.Exit(1)
+
+
+if __name__ == "__main__":
+    app()

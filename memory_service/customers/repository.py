@@ -1,0 +1,95 @@
+"""SQL for customers, their identifiers and the memory change feed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg import Connection
+
+CHANNEL_NAME = "memory_changes"
+
+
+def lock_key(conn: Connection, *, key: str) -> None:
+    """Transaction-scoped advisory lock on an arbitrary string."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+
+
+def find_customers_by_identifiers(
+    conn: Connection, *, tenant_id: str, identifiers: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    if not identifiers:
+        return []
+    types = [t for t, _ in identifiers]
+    values = [v for _, v in identifiers]
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT i.type, i.value, i.customer_id FROM customer_identifiers i "
+        "JOIN unnest(%s::text[], %s::text[]) AS q(type, value) ON q.type = i.type AND q.value = i.value "
+        "WHERE i.tenant_id = %s",
+        (types, values, tenant_id),
+    ).fetchall()
+
+
+def insert_customer(conn: Connection, *, tenant_id: str, display_name: str | None) -> uuid.UUID:
+    customer_id = uuid.uuid4()
+    conn.execute(
+        "INSERT INTO customers (id, tenant_id, display_name) VALUES (%s, %s, %s)",
+        (customer_id, tenant_id, display_name),
+    )
+    return customer_id
+
+
+def insert_identifier(conn: Connection, *, tenant_id: str, customer_id: str, type_: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO customer_identifiers (tenant_id, type, value, customer_id) VALUES (%s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING",
+        (tenant_id, type_, value, customer_id),
+    )
+
+
+def set_display_name(conn: Connection, *, customer_id: str, name: str) -> None:
+    conn.execute(
+        "UPDATE customers SET display_name = %s, updated_at = now() WHERE id = %s AND display_name IS DISTINCT FROM %s",
+        (name, customer_id, name),
+    )
+
+
+def get_customer(conn: Connection, *, tenant_id: str, customer_id: str) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT id, tenant_id, display_name, merged_into, created_at FROM customers WHERE id = %s AND tenant_id = %s",
+        (customer_id, tenant_id),
+    ).fetchone()
+
+
+def lock_customer(conn: Connection, *, customer_id: str) -> None:
+    conn.execute("SELECT id FROM customers WHERE id = %s FOR UPDATE", (customer_id,))
+
+
+def find_customer_by_identifier(conn: Connection, *, tenant_id: str, type_: str, value: str) -> str | None:
+    row: Any = conn.execute(
+        "SELECT customer_id FROM customer_identifiers WHERE tenant_id = %s AND type = %s AND value = %s",
+        (tenant_id, type_, value),
+    ).fetchone()
+    return None if row is None else str(row["customer_id"])
+
+
+def list_identifiers(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT type, value FROM customer_identifiers WHERE customer_id = %s ORDER BY created_at, type, value",
+        (customer_id,),
+    ).fetchall()
+
+
+def delete_customer(conn: Connection, *, tenant_id: str, customer_id: str) -> bool:
+    """Delete the customer and everything that cascades from it (aliases merged into it too)."""
+    conn.execute("DELETE FROM customers WHERE merged_into = %s AND tenant_id = %s", (customer_id, tenant_id))
+    cur = conn.execute("DELETE FROM customers WHERE id = %s AND tenant_id = %s", (customer_id, tenant_id))
+    return cur.rowcount > 0
+
+
+def record_change(conn: Connection, *, tenant_id: str, customer_id: str) -> None:
+    """Tell every index that this customer's memory changed (delivered on commit)."""
+    row: Any = conn.execute(
+        "INSERT INTO memory_changes (tenant_id, customer_id) VALUES (%s, %s) RETURNING id", (tenant_id, customer_id)
+    ).fetchone()
+    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL_NAME, f"{row['id']}:{tenant_id}:{customer_id}"))

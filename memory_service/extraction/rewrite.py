@@ -1,0 +1,72 @@
+"""Turn a customer's first-person sentence into a standalone sentence about the customer.
+
+"My order 88123 arrived damaged." -> "The customer's order 88123 arrived damaged."
+"I prefer email." -> "The customer prefers email."
+"""
+
+from __future__ import annotations
+
+from spacy.tokens import Span, Token
+
+_IRREGULAR_3SG = {"am": "is", "'m": "is", "are": "is", "'re": "is", "have": "has", "'ve": "has", "do": "does"}
+_POSSESSIVE = {"my": "their", "mine": "theirs", "our": "their", "ours": "theirs"}
+_OBJECT = {"me": "them", "myself": "themselves", "us": "them", "ourselves": "themselves"}
+
+
+def _third_person(verb: str) -> str:
+    lower = verb.lower()
+    if lower in _IRREGULAR_3SG:
+        return _IRREGULAR_3SG[lower]
+    if lower.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if lower.endswith("y") and len(lower) > 1 and lower[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def _subject_is_first_person(token: Token) -> bool:
+    return any(child.dep_ in ("nsubj", "nsubjpass") and child.lower_ in ("i", "we") for child in token.children)
+
+
+def _rewrite_token(token: Token, first: bool) -> str:
+    lower = token.lower_
+    if lower in ("i", "we") and token.dep_ in ("nsubj", "nsubjpass", "conj"):
+        return "The customer" if first else "the customer"
+    if lower in _POSSESSIVE:
+        if first:
+            return "The customer's"
+        return _POSSESSIVE[lower]
+    if lower in _OBJECT:
+        return _OBJECT[lower]
+    if token.tag_ == "VBP" and _subject_is_first_person(token):
+        return _third_person(token.text)
+    if lower in ("'m", "am", "'ve", "'re") and token.head is not None:
+        subject_first = _subject_is_first_person(token.head) or _subject_is_first_person(token)
+        if subject_first:
+            return _IRREGULAR_3SG[lower]
+    if lower == "'ll":
+        return "will"
+    if lower == "'d":
+        return "would"
+    return token.text
+
+
+def to_standalone(sentence: Span) -> str:
+    parts: list[str] = []
+    first_content = True
+    for token in sentence:
+        if token.is_space:
+            continue
+        word = _rewrite_token(token, first_content)
+        # Contractions rewritten to full words need the space the tokenizer did not have.
+        if parts and token.lower_ in ("'m", "'ve", "'re", "'ll", "'d") and word != token.text:
+            parts[-1] = parts[-1].rstrip() + " "
+        parts.append(word + token.whitespace_)
+        if not token.is_punct:
+            first_content = False
+    text = "".join(parts).strip()
+    if text and text[0].islower():
+        text = text[0].upper() + text[1:]
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text

@@ -1,0 +1,136 @@
+"""Keeps the in-process index current with Postgres.
+
+Writers append to `memory_changes` and NOTIFY in the same transaction. The syncer LISTENs
+for low latency and also polls the table (with an overlap window longer than any
+transaction) so a missed notification, a dropped connection or another replica's write is
+still picked up. Every change is applied by reloading that customer's active vectors,
+which makes adds, supersedes and deletions one idempotent operation.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import psycopg
+import structlog
+from psycopg_pool import ConnectionPool
+
+from memory_service.customers.repository import CHANNEL_NAME
+from memory_service.db import to_numpy
+from memory_service.index.faiss_index import CustomerVectorIndex
+from memory_service.observations import repository as observations_repo
+
+log = structlog.get_logger(__name__)
+POLL_OVERLAP = timedelta(seconds=60)
+
+
+def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
+    """Load every active observation, customer by customer."""
+    count = 0
+    with pool.connection() as conn:
+        current: tuple[str, str] | None = None
+        ids: list[str] = []
+        vectors: list[np.ndarray] = []
+        for row in observations_repo.stream_active_vectors(conn):
+            key = (str(row["tenant_id"]), str(row["customer_id"]))
+            if key != current:
+                if current is not None:
+                    index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids,
+                                           vectors=np.stack(vectors))  # fmt: skip
+                current, ids, vectors = key, [], []
+            ids.append(str(row["id"]))
+            vectors.append(to_numpy(row["embedding"]))
+            count += 1
+        if current is not None:
+            index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids, vectors=np.stack(vectors))
+        conn.commit()
+    index.ready = True
+    return count
+
+
+def refresh_customer(pool: ConnectionPool, index: CustomerVectorIndex, *, tenant_id: str, customer_id: str) -> None:
+    with pool.connection() as conn:
+        rows = observations_repo.active_vectors(conn, customer_id=customer_id)
+        conn.commit()
+    if not rows:
+        index.remove_customer(customer_id=customer_id)
+        return
+    index.replace_customer(
+        tenant_id=tenant_id, customer_id=customer_id, ids=[str(r["id"]) for r in rows],
+        vectors=np.stack([to_numpy(r["embedding"]) for r in rows]),
+    )  # fmt: skip
+
+
+class IndexSynchronizer:
+    def __init__(self, pool: ConnectionPool, url: str, index: CustomerVectorIndex, *, poll_seconds: float = 2.0):
+        self.pool = pool
+        self.url = url
+        self.index = index
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._since: datetime | None = None
+        self._applied: dict[int, float] = {}  # change id -> when applied, pruned past the overlap
+
+    def start(self) -> None:
+        with self.pool.connection() as conn:
+            row: Any = conn.execute("SELECT clock_timestamp() AS now").fetchone()
+            conn.commit()
+        self._since = row["now"]
+        build_index(self.pool, self.index)
+        self._thread = threading.Thread(target=self._run, name="index-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def _apply(self, change_id: int, tenant_id: str, customer_id: str) -> None:
+        if change_id in self._applied:
+            return
+        self._applied[change_id] = time.monotonic()
+        try:
+            refresh_customer(self.pool, self.index, tenant_id=tenant_id, customer_id=customer_id)
+        except Exception:  # keep syncing other customers; the next poll retries this one
+            self._applied.pop(change_id, None)
+            log.exception("index_refresh_failed", customer_id=customer_id)
+
+    def poll_changes(self) -> int:
+        assert self._since is not None
+        with self.pool.connection() as conn:
+            clock: Any = conn.execute("SELECT clock_timestamp() AS now").fetchone()
+            now = clock["now"]
+            rows: list[Any] = conn.execute(
+                "SELECT id, tenant_id, customer_id FROM memory_changes WHERE changed_at > %s ORDER BY id",
+                (self._since - POLL_OVERLAP,),
+            ).fetchall()
+            conn.commit()
+        for row in rows:
+            self._apply(row["id"], str(row["tenant_id"]), str(row["customer_id"]))
+        self._since = now
+        horizon = time.monotonic() - 2 * POLL_OVERLAP.total_seconds()
+        self._applied = {k: v for k, v in self._applied.items() if v >= horizon}
+        return len(rows)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL_NAME}")
+                    self.poll_changes()  # anything written while we were not listening
+                    last_poll = time.monotonic()
+                    while not self._stop.is_set():
+                        for notify in conn.notifies(timeout=0.5, stop_after=100):
+                            change_id, tenant_id, customer_id = notify.payload.split(":")
+                            self._apply(int(change_id), tenant_id, customer_id)
+                        if time.monotonic() - last_poll >= self.poll_seconds:
+                            self.poll_changes()
+                            last_poll = time.monotonic()
+            except Exception:
+                log.exception("index_sync_connection_lost")
+                self._stop.wait(1.0)

@@ -1,0 +1,71 @@
+"""Processing one interaction: extract, embed, reconcile, all written in one transaction.
+
+Called by the Celery task. Re-delivery changes nothing: a done interaction is skipped, and
+the final transaction re-checks the status under a row lock, so two workers racing on the
+same interaction commit once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import structlog
+from psycopg_pool import ConnectionPool
+
+from memory_service.customers import repository as customers_repo
+from memory_service.embeddings import Embedder
+from memory_service.extraction import Extractor
+from memory_service.interactions import repository as repo
+from memory_service.observations.service import reconcile_observations
+from schemas.interactions import InteractionIn
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class ProcessingOutcome:
+    status: str  # done | skipped
+    created: int = 0
+    updated: int = 0
+
+
+def process_interaction(
+    pool: ConnectionPool, *, interaction_id: str, extractor: Extractor, embedder: Embedder
+) -> ProcessingOutcome:
+    with pool.connection() as conn:
+        claimed = repo.claim_for_processing(conn, interaction_id=interaction_id)
+        conn.commit()
+    if claimed is None:
+        return ProcessingOutcome(status="skipped")
+
+    payload = InteractionIn.model_validate(claimed["payload"])
+    extraction = extractor.extract(payload)
+    vectors = embedder.embed([obs.text for obs in extraction.observations])
+
+    with pool.connection() as conn, conn.transaction():
+        row = repo.lock_for_commit(conn, interaction_id=interaction_id)
+        if row is None or row["status"] == "done":
+            return ProcessingOutcome(status="skipped")
+        tenant_id, customer_id = str(row["tenant_id"]), str(row["customer_id"])
+        customers_repo.lock_customer(conn, customer_id=customer_id)
+        result = reconcile_observations(
+            conn,
+            tenant_id=tenant_id,
+            customer_id=customer_id,
+            interaction_id=interaction_id,
+            extracted=extraction.observations,
+            vectors=vectors,
+        )
+        repo.mark_done(
+            conn, interaction_id=interaction_id, created=result.created, updated=result.updated,
+            summary=extraction.summary,
+        )  # fmt: skip
+        customers_repo.record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
+    log.info("interaction_processed", interaction_id=interaction_id, created=result.created, updated=result.updated)
+    return ProcessingOutcome(status="done", created=result.created, updated=result.updated)
+
+
+def record_failure(pool: ConnectionPool, *, interaction_id: str, error: str) -> None:
+    with pool.connection() as conn:
+        repo.mark_failed(conn, interaction_id=interaction_id, error=error)
+        conn.commit()

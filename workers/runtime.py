@@ -1,0 +1,46 @@
+"""What a worker process builds once (models, pool) and reuses for every task."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from psycopg_pool import ConnectionPool
+
+from memory_service.config import Settings, get_settings
+from memory_service.db import create_pool, migrate, wait_for_database
+from memory_service.embeddings import Embedder, SentenceTransformerEmbedder
+from memory_service.extraction import Extractor, RuleBasedExtractor, load_spacy
+
+
+@dataclass
+class WorkerRuntime:
+    settings: Settings
+    pool: ConnectionPool
+    embedder: Embedder
+    extractor: Extractor
+
+
+_runtime: WorkerRuntime | None = None
+_lock = threading.Lock()
+
+
+def get_worker_runtime() -> WorkerRuntime:
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            settings = get_settings()
+            assert settings.database_url, "MEMORY_DATABASE_URL must be set for a worker"
+            wait_for_database(settings.database_url)
+            migrate(settings.database_url)  # idempotent; the pool needs the vector type to exist
+            _runtime = WorkerRuntime(
+                settings=settings,
+                pool=create_pool(settings.database_url, min_size=1, max_size=2, name="worker"),
+                embedder=SentenceTransformerEmbedder(
+                    settings.embedding_model, batch_size=settings.embedding_batch_size
+                ),
+                extractor=RuleBasedExtractor(
+                    load_spacy(settings.spacy_model), default_country_code=settings.default_phone_country_code
+                ),
+            )
+        return _runtime

@@ -1,0 +1,50 @@
+"""Thin Celery tasks: ids in, services do the work."""
+
+from __future__ import annotations
+
+import psycopg
+import structlog
+from celery import Task
+from celery.signals import worker_process_init, worker_ready
+
+from memory_service.interactions.processing import process_interaction, record_failure
+from workers.celery_app import TASK_PROCESS_INTERACTION, celery_app
+from workers.runtime import get_worker_runtime
+
+log = structlog.get_logger(__name__)
+TRANSIENT_ERRORS = (psycopg.OperationalError, psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+
+
+@worker_process_init.connect
+def _load_models_in_child(**_: object) -> None:
+    get_worker_runtime()
+
+
+@worker_ready.connect
+def _load_models_in_solo_worker(sender: object = None, **_: object) -> None:
+    if celery_app.conf.worker_pool == "solo":
+        get_worker_runtime()
+
+
+@celery_app.task(name=TASK_PROCESS_INTERACTION, bind=True, acks_late=True, reject_on_worker_lost=True)
+def process_interaction_task(self: Task, interaction_id: str) -> str:
+    runtime = get_worker_runtime()
+    structlog.contextvars.bind_contextvars(task_id=self.request.id, interaction_id=interaction_id)
+    try:
+        outcome = process_interaction(
+            runtime.pool, interaction_id=interaction_id, extractor=runtime.extractor, embedder=runtime.embedder
+        )
+        return outcome.status
+    except TRANSIENT_ERRORS as exc:
+        retries = self.request.retries or 0
+        if retries >= runtime.settings.task_max_retries:
+            record_failure(runtime.pool, interaction_id=interaction_id, error=f"gave up after {retries} retries: {exc}")
+            raise
+        log.warning("task_retry", retries=retries, error=str(exc))
+        raise self.retry(exc=exc, countdown=min(2**retries, 60)) from exc
+    except Exception as exc:
+        log.exception("task_failed")
+        record_failure(runtime.pool, interaction_id=interaction_id, error=f"{type(exc).__name__}: {exc}")
+        return "failed"
+    finally:
+        structlog.contextvars.clear_contextvars()
