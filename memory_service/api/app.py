@@ -19,6 +19,9 @@ from memory_service.customers.router import router as customers_router
 from memory_service.embeddings import Embedder
 from memory_service.interactions.router import router as interactions_router
 from memory_service.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from memory_service.observations.router import router as observations_router
+from memory_service.profiles.router import router as profiles_router
+from memory_service.recall.router import router as recall_router
 from memory_service.runtime import build_api_runtime
 
 
@@ -60,5 +63,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
 
     app.include_router(health.router)
     app.include_router(interactions_router)
+    app.include_router(recall_router)
+    app.include_router(profiles_router)
+    app.include_router(observations_router)
     app.include_router(customers_router)
     return app
