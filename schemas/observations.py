@@ -31,6 +31,7 @@ class ObservationOut(BaseModel):
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     superseded_by: str | None = None
+    needs_review: bool = False
 
 
 class ObservationPage(BaseModel):

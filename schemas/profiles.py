@@ -16,6 +16,34 @@ class TraitOut(BaseModel):
     updated_at: datetime | None
     source: Source
     observation_id: str
+    needs_review: bool = False
+
+
+class ProfileItem(BaseModel):
+    """An open issue or a pending commitment."""
+
+    id: str
+    kind: str
+    text: str
+    observed_at: datetime | None
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    source: Source
+
+
+class SentimentPoint(BaseModel):
+    interaction_id: str
+    at: datetime | None
+    label: str | None
+    score: float | None
+
+
+class InteractionSummary(BaseModel):
+    interaction_id: str
+    external_id: str
+    channel: str
+    started_at: datetime
+    status: str
+    summary: str | None
 
 
 class Profile(BaseModel):
@@ -29,3 +57,10 @@ class Profile(BaseModel):
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     summary: str | None = None
+    open_issues: list[ProfileItem] = Field(default_factory=list)
+    pending_commitments: list[ProfileItem] = Field(default_factory=list)
+    sentiment_trend: list[SentimentPoint] = Field(default_factory=list)
+    sentiment_direction: str | None = Field(default=None, description="improving | worsening | stable")
+    recent_interactions: list[InteractionSummary] = Field(default_factory=list)
+    needs_review: int = Field(default=0, description="observations flagged as conflicting")
+    merged_from: list[str] = Field(default_factory=list, description="customer ids merged into this one")

@@ -93,3 +93,55 @@ def record_change(conn: Connection, *, tenant_id: str, customer_id: str) -> None
         "INSERT INTO memory_changes (tenant_id, customer_id) VALUES (%s, %s) RETURNING id", (tenant_id, customer_id)
     ).fetchone()
     conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL_NAME, f"{row['id']}:{tenant_id}:{customer_id}"))
+
+
+def move_customer_rows(conn: Connection, *, tenant_id: str, from_id: str, into_id: str) -> dict[str, int]:
+    """Re-home everything of one customer under another (same tenant). Returns moved counts."""
+    moved = {}
+    for table in ("customer_identifiers", "interactions", "observations"):
+        cur = conn.execute(
+            f"UPDATE {table} SET customer_id = %s WHERE customer_id = %s AND tenant_id = %s",  # noqa: S608
+            (into_id, from_id, tenant_id),
+        )
+        moved[table] = cur.rowcount
+    conn.execute(
+        "UPDATE customers SET merged_into = %s, updated_at = now() WHERE merged_into = %s AND tenant_id = %s",
+        (into_id, from_id, tenant_id),
+    )
+    conn.execute(
+        "UPDATE customers SET merged_into = %s, updated_at = now() WHERE id = %s AND tenant_id = %s",
+        (into_id, from_id, tenant_id),
+    )
+    conn.execute(
+        "UPDATE customers c SET display_name = m.display_name FROM customers m "
+        "WHERE c.id = %s AND m.id = %s AND c.display_name IS NULL",
+        (into_id, from_id),
+    )
+    return moved
+
+
+def insert_merge_audit(
+    conn: Connection, *, tenant_id: str, merged_id: str, into_id: str, reason: str, details: dict[str, Any]
+) -> None:
+    from psycopg.types.json import Jsonb
+
+    conn.execute(
+        "INSERT INTO customer_merges (id, tenant_id, merged_customer_id, into_customer_id, reason, details) "
+        "VALUES (%s, %s, %s, %s, %s, %s)",
+        (uuid.uuid4(), tenant_id, merged_id, into_id, reason, Jsonb(details)),
+    )
+
+
+def list_merges(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT merged_customer_id, into_customer_id, reason, details, merged_at FROM customer_merges "
+        "WHERE into_customer_id = %s ORDER BY merged_at",
+        (customer_id,),
+    ).fetchall()
+
+
+def oldest_customer(conn: Connection, *, customer_ids: list[str]) -> str:
+    row: Any = conn.execute(
+        "SELECT id FROM customers WHERE id = ANY(%s::uuid[]) ORDER BY created_at, id LIMIT 1", (customer_ids,)
+    ).fetchone()
+    return str(row["id"])

@@ -27,18 +27,78 @@ def resolve_or_create_customer(
     for type_, value in sorted(identifiers):
         repo.lock_key(conn, key=f"ident|{tenant_id}|{type_}|{value}")
     known = repo.find_customers_by_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
-    owners = {str(row["customer_id"]) for row in known}
-    if owners:
-        # Several existing customers named together: the oldest link wins here; merging is
-        # done by the reconciliation step that owns customer merges.
-        owned = {(row["type"], row["value"]): str(row["customer_id"]) for row in known}
-        customer_id = owned[next(k for k in identifiers if k in owned)]
+    owners = sorted({str(row["customer_id"]) for row in known})
+    if len(owners) > 1:
+        # Identifiers of several customers posted together: they are one person.
+        shared = sorted(f"{row['type']}:{row['value']}" for row in known)
+        customer_id = merge_customers(
+            conn, tenant_id=tenant_id, customer_ids=owners, reason="identifiers posted together",
+            details={"identifiers": shared},
+        )  # fmt: skip
+    elif owners:
+        customer_id = owners[0]
     else:
         customer_id = str(repo.insert_customer(conn, tenant_id=tenant_id, display_name=name))
     for type_, value in identifiers:
         repo.insert_identifier(conn, tenant_id=tenant_id, customer_id=customer_id, type_=type_, value=value)
     if name:
         repo.set_display_name(conn, customer_id=customer_id, name=name)
+    return customer_id
+
+
+def merge_customers(
+    conn: Connection, *, tenant_id: str, customer_ids: list[str], reason: str, details: dict[str, object]
+) -> str:
+    """Merge customers into the oldest one, with an audit record; merged ids keep resolving.
+
+    Observations are moved as they are; the caller's reconciliation (or merge_memories)
+    collapses duplicates afterwards.
+    """
+    from memory_service.observations.service import merge_memories
+
+    ordered = sorted(set(customer_ids))
+    for customer_id in ordered:  # one lock order everywhere
+        repo.lock_customer(conn, customer_id=customer_id)
+    survivor = repo.oldest_customer(conn, customer_ids=ordered)
+    for merged in ordered:
+        if merged == survivor:
+            continue
+        moved = repo.move_customer_rows(conn, tenant_id=tenant_id, from_id=merged, into_id=survivor)
+        repo.insert_merge_audit(
+            conn, tenant_id=tenant_id, merged_id=merged, into_id=survivor, reason=reason,
+            details={**details, "moved": moved},
+        )  # fmt: skip
+        repo.record_change(conn, tenant_id=tenant_id, customer_id=merged)
+    merge_memories(conn, customer_id=survivor)
+    repo.record_change(conn, tenant_id=tenant_id, customer_id=survivor)
+    return survivor
+
+
+STRONG_IDENTIFIER_TRAITS = {"email": "email", "phone": "phone"}
+
+
+def link_identifiers_from_traits(
+    conn: Connection, *, tenant_id: str, customer_id: str, traits: list[tuple[str, str]], interaction_id: str
+) -> str:
+    """Identifiers the customer stated in the conversation (an email spelled out on a call)
+    become identifiers of theirs; one already owned by another customer merges the two.
+    Returns the customer id to use from here on (the survivor of any merge)."""
+    identifiers = [(STRONG_IDENTIFIER_TRAITS[k], v) for k, v in traits if k in STRONG_IDENTIFIER_TRAITS]
+    if not identifiers:
+        return customer_id
+    for type_, value in sorted(identifiers):
+        repo.lock_key(conn, key=f"ident|{tenant_id}|{type_}|{value}")
+    known = repo.find_customers_by_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
+    others = sorted({str(r["customer_id"]) for r in known} - {customer_id})
+    if others:
+        shared = sorted(f"{r['type']}:{r['value']}" for r in known if str(r["customer_id"]) != customer_id)
+        customer_id = merge_customers(
+            conn, tenant_id=tenant_id, customer_ids=[customer_id, *others],
+            reason="identifier stated in an interaction",
+            details={"identifiers": shared, "interaction_id": interaction_id},
+        )  # fmt: skip
+    for type_, value in identifiers:
+        repo.insert_identifier(conn, tenant_id=tenant_id, customer_id=customer_id, type_=type_, value=value)
     return customer_id
 
 

@@ -14,7 +14,7 @@ from psycopg.types.json import Jsonb
 # One row per observation with its sources aggregated oldest first.
 SELECT_WITH_SOURCES = """
 SELECT o.id, o.customer_id, o.kind, o.text, o.attributes, o.trait_key, o.confidence, o.status,
-       o.observed_at, o.valid_from, o.valid_to, o.superseded_by, o.support_count, o.last_seen_at,
+       o.observed_at, o.valid_from, o.valid_to, o.superseded_by, o.support_count, o.last_seen_at, o.needs_review,
        COALESCE(src.sources, '[]'::jsonb) AS sources
 FROM observations o
 LEFT JOIN LATERAL (
@@ -30,7 +30,8 @@ LEFT JOIN LATERAL (
 def active_for_reconcile(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
     return conn.execute(  # type: ignore[return-value]
         "SELECT id, kind, text, content_key, trait_key, attributes, embedding, confidence, support_count, "
-        "observed_at, valid_from FROM observations WHERE customer_id = %s AND status = 'active'",
+        "observed_at, valid_from, needs_review FROM observations WHERE customer_id = %s AND status = 'active' "
+        "ORDER BY observed_at, id",
         (customer_id,),
     ).fetchall()
 
@@ -52,13 +53,14 @@ def insert_observation(
     status: str = "active",
     valid_to: datetime | None = None,
     superseded_by: uuid.UUID | None = None,
+    needs_review: bool = False,
 ) -> bool:
     cur = conn.execute(
         "INSERT INTO observations (id, tenant_id, customer_id, kind, text, attributes, trait_key, content_key, "
-        "embedding, confidence, status, observed_at, valid_from, valid_to, superseded_by, last_seen_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+        "embedding, confidence, status, observed_at, valid_from, valid_to, superseded_by, last_seen_at, needs_review) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
         (observation_id, tenant_id, customer_id, kind, text, Jsonb(attributes), trait_key, content_key,
-         embedding, confidence, status, observed_at, observed_at, valid_to, superseded_by, observed_at),
+         embedding, confidence, status, observed_at, observed_at, valid_to, superseded_by, observed_at, needs_review),
     )  # fmt: skip
     return cur.rowcount > 0
 
@@ -158,3 +160,26 @@ def stream_active_vectors(conn: Connection, *, batch_size: int = 10_000) -> Iter
             "ORDER BY customer_id, id"
         )
         yield from cur  # type: ignore[misc]
+
+
+def move_sources(conn: Connection, *, from_id: Any, into_id: Any) -> int:
+    """Give one observation's sources to another (a duplicate found after a customer merge)."""
+    cur = conn.execute(
+        "INSERT INTO observation_sources (observation_id, interaction_id, utterance_ids, observed_at) "
+        "SELECT %s, interaction_id, utterance_ids, observed_at FROM observation_sources WHERE observation_id = %s "
+        "ON CONFLICT DO NOTHING",
+        (into_id, from_id),
+    )
+    return cur.rowcount
+
+
+def delete_observation(conn: Connection, *, observation_id: Any) -> None:
+    conn.execute("DELETE FROM observations WHERE id = %s", (observation_id,))
+
+
+def set_confidence(conn: Connection, *, observation_id: Any, confidence: float, extra_support: int) -> None:
+    conn.execute(
+        "UPDATE observations SET confidence = %s, support_count = support_count + %s, updated_at = now() "
+        "WHERE id = %s",
+        (confidence, extra_support, observation_id),
+    )

@@ -1,0 +1,31 @@
+"""The profile carries open issues, pending commitments, summaries and traits with sources."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.helpers import example_interaction
+
+pytestmark = pytest.mark.integration
+
+
+def test_profile_shows_open_issues_commitments_and_summaries(api) -> None:
+    status = api.ingest(example_interaction(utterances=[
+        {"id": "u1", "role": "agent", "text": "Thanks for calling, how can I help?"},
+        {"id": "u2", "role": "customer", "text": "My order 88123 arrived damaged. My email is ana@example.com."},
+        {"id": "u3", "role": "agent", "text": "I'm sorry about that. We'll ship a replacement by Friday."},
+    ]))  # fmt: skip
+    profile = api.get("/v1/customers/phone%3A%2B15551234567/profile").json()
+    assert profile["name"] == "Ana Ruiz"
+    assert profile["channels"] == ["voice"] and profile["interaction_count"] == 1
+    assert profile["traits"]["email"]["value"] == "ana@example.com"
+    assert profile["traits"]["email"]["source"]["utterance_ids"] == ["u2"]
+    assert profile["traits"]["order_number"]["value"] == ["88123"]
+    assert any("damaged" in i["text"] and i["source"]["utterance_ids"] == ["u2"] for i in profile["open_issues"])
+    assert any("replacement" in c["text"] and c["source"]["utterance_ids"] == ["u3"]
+               for c in profile["pending_commitments"])  # fmt: skip
+    [recent] = profile["recent_interactions"]
+    assert recent["interaction_id"] == status["interaction_id"] and recent["summary"] == status["summary"]
+    assert "damaged" in profile["summary"]
+    # The email stated in the call is now an identifier of the customer.
+    assert {"type": "email", "value": "ana@example.com"} in profile["identifiers"]
