@@ -16,6 +16,7 @@ from memory_service.index import CustomerVectorIndex
 from memory_service.index.sync import IndexSynchronizer
 from memory_service.interactions.service import requeue_stale
 from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
+from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
 from memory_service.tenants.service import ApiKeyAuthenticator, ensure_bootstrap_key
 
@@ -33,6 +34,7 @@ class ApiRuntime:
     enqueue: Callable[[str], None]
     broker_ping: Callable[[], bool]
     recall_policy: RecallPolicy
+    reranker: Reranker | None = None  # a port; nothing plugged in by default
     _stop: threading.Event = field(default_factory=threading.Event)
     _reaper: threading.Thread | None = None
 
@@ -83,7 +85,7 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
             ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)
     celery = configure_celery(settings)
     base = embedder or SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-    index = CustomerVectorIndex(base.dim)
+    index = CustomerVectorIndex(base.dim, codec="fp16")
     syncer = IndexSynchronizer(pool, settings.database_url, index, poll_seconds=settings.index_poll_seconds)
     runtime = ApiRuntime(
         settings=settings,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -21,6 +21,13 @@ class RecallRequest(BaseModel):
     until: AwareDatetime | None = None
     token_budget: int | None = Field(default=None, ge=1, le=100_000)
     include_profile: bool = True
+    recency: bool = Field(default=True, description="mild preference for newer memories; off for pure relevance")
+    types: list[Literal["observation", "segment", "summary"]] | None = Field(
+        default=None, description="recall unit types to search (default: all)"
+    )
+    as_of: AwareDatetime | None = Field(
+        default=None, description="'now' for relative time in the query ('last month'); default: the current time"
+    )
 
     @field_validator("until")
     @classmethod
@@ -41,6 +48,7 @@ class RecallItem(BaseModel):
     observed_at: datetime | None
     source: Source
     token_count: int = 0
+    rank_score: float = Field(default=0.0, description="fused ranking score (items are ordered by it)")
 
 
 class RecallResponse(BaseModel):

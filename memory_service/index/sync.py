@@ -21,32 +21,35 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.customers.repository import CHANNEL_NAME
 from memory_service.db import to_numpy
+from memory_service.episodes import repository as episodes_repo
 from memory_service.index.faiss_index import CustomerVectorIndex
-from memory_service.observations import repository as observations_repo
 
 log = structlog.get_logger(__name__)
 POLL_OVERLAP = timedelta(seconds=60)
 
 
 def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
-    """Load every active observation, customer by customer."""
+    """Load every recall unit (active observations, segments, summaries), customer by customer."""
     count = 0
     with pool.connection() as conn:
         current: tuple[str, str] | None = None
         ids: list[str] = []
+        types: list[str] = []
         vectors: list[np.ndarray] = []
-        for row in observations_repo.stream_active_vectors(conn):
+        for row in episodes_repo.stream_all_vectors(conn):
             key = (str(row["tenant_id"]), str(row["customer_id"]))
             if key != current:
                 if current is not None:
-                    index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids,
+                    index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids, types=types,
                                            vectors=np.stack(vectors))  # fmt: skip
-                current, ids, vectors = key, [], []
+                current, ids, types, vectors = key, [], [], []
             ids.append(str(row["id"]))
+            types.append(row["unit_type"])
             vectors.append(to_numpy(row["embedding"]))
             count += 1
         if current is not None:
-            index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids, vectors=np.stack(vectors))
+            index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids, types=types,
+                                   vectors=np.stack(vectors))  # fmt: skip
         conn.commit()
     index.ready = True
     return count
@@ -54,14 +57,14 @@ def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
 
 def refresh_customer(pool: ConnectionPool, index: CustomerVectorIndex, *, tenant_id: str, customer_id: str) -> None:
     with pool.connection() as conn:
-        rows = observations_repo.active_vectors(conn, customer_id=customer_id)
+        rows = episodes_repo.customer_vectors(conn, customer_id=customer_id)
         conn.commit()
     if not rows:
         index.remove_customer(customer_id=customer_id)
         return
     index.replace_customer(
         tenant_id=tenant_id, customer_id=customer_id, ids=[str(r["id"]) for r in rows],
-        vectors=np.stack([to_numpy(r["embedding"]) for r in rows]),
+        types=[r["unit_type"] for r in rows], vectors=np.stack([to_numpy(r["embedding"]) for r in rows]),
     )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.customers import repository as customers_repo
 from memory_service.embeddings import Embedder
+from memory_service.episodes import service as episodes
 from memory_service.extraction import Extractor
 from memory_service.interactions import repository as repo
 from memory_service.observations.service import reconcile_observations
@@ -41,6 +42,9 @@ def process_interaction(
     payload = InteractionIn.model_validate(claimed["payload"])
     extraction = extractor.extract(payload)
     vectors = embedder.embed([obs.text for obs in extraction.observations])
+    summary_ids = list(dict.fromkeys(u for obs in extraction.observations for u in obs.utterance_ids))
+    units = episodes.build_units(payload, summary=extraction.summary, summary_utterance_ids=summary_ids)
+    unit_vectors = episodes.embed_units(embedder, units)
 
     with pool.connection() as conn, conn.transaction():
         row = repo.lock_for_commit(conn, interaction_id=interaction_id)
@@ -56,6 +60,10 @@ def process_interaction(
             extracted=extraction.observations,
             vectors=vectors,
         )
+        episodes.store_units(
+            conn, tenant_id=tenant_id, customer_id=customer_id, interaction_id=interaction_id,
+            units=units, vectors=unit_vectors,
+        )  # fmt: skip
         repo.mark_done(
             conn, interaction_id=interaction_id, created=result.created, updated=result.updated,
             summary=extraction.summary,

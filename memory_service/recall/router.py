@@ -30,6 +30,7 @@ def recall_memory(
         customer_id=customer_id,
         request=request,
         policy=runtime.recall_policy,
+        reranker=runtime.reranker,
     )
     if request.include_profile:
         answer.profile = get_profile(conn, tenant_id=tenant.id, customer_id=customer_id).model_dump(mode="json")

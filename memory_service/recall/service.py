@@ -1,43 +1,66 @@
 """Recall: the customer's relevant memory for a query, best first, within a token budget.
 
-Relevance is a threshold, not just the k nearest: an item must reach `min_score` (cosine,
-default settings.recall_min_score) and, unless the caller set min_score, at least
-`recall_relative_cutoff` of the best item's score, so a query that matches one thing well
-does not drag in weak neighbours.
+Units searched: observations (what the extractor understood), segments (what was said,
+verbatim, one utterance each) and interaction summaries, each with its provenance.
+
+1. Candidates: the dense list (FAISS, cosine) and the lexical list (BM25 over Postgres
+   full text), fused by reciprocal rank fusion.
+2. Postgres re-check: every candidate is re-read, so nothing deleted or superseded since the
+   index saw it comes back; kinds/types/since/until filter here.
+3. Time priors: a mild recency boost (request.recency, on by default) and a boost for units
+   inside a time window named in the query ("last month", "3 weeks ago").
+4. Selection: best first, skipping near-duplicates (cosine) and units whose utterances are
+   already covered, keeping only relevant items: cosine at least `min_score` and, unless the
+   caller set min_score, `relative_cutoff` of the best cosine, or a strong lexical match.
+5. top_k and token_budget.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
 from psycopg import Connection
 
+from memory_service.episodes import repository as episodes_repo
 from memory_service.index import CustomerVectorIndex
 from memory_service.observations import repository as observations_repo
-from memory_service.observations.service import observation_out
+from memory_service.recall import items as item_builder
+from memory_service.recall.ranking import Candidate, apply_time_priors, reciprocal_rank_fusion, select_diverse
+from memory_service.recall.rerank import Reranker
+from memory_service.recall.timeparse import is_temporal, parse_window
 from schemas.recall import RecallItem, RecallRequest, RecallResponse
 
+estimate_tokens = item_builder.estimate_tokens
+# Words every observation and many questions carry ("the customer prefers..."): no evidence.
+_DOMAIN_STOPWORDS = re.compile(r"\b(customer|customers|client|agent|agents|user|assistant)('s)?\b", re.IGNORECASE)
 
-def estimate_tokens(text: str) -> int:
-    """Cheap, model-agnostic token estimate (about 4 characters a token, at least one per word)."""
-    return max(len(text.split()), math.ceil(len(text) / 4))
+
+def lexical_query(query: str) -> str:
+    return _DOMAIN_STOPWORDS.sub(" ", query)
 
 
 @dataclass(frozen=True)
 class RecallPolicy:
     min_score: float = 0.3
     relative_cutoff: float = 0.6
-
-
-def _passes_filters(row: dict[str, Any], request: RecallRequest) -> bool:
-    if request.kinds and row["kind"] not in request.kinds:
-        return False
-    if request.since and row["observed_at"] < request.since:
-        return False
-    return not (request.until and row["observed_at"] > request.until)
+    dense_candidates: int = 100
+    lexical_candidates: int = 100
+    rerank_pool: int = 80
+    rrf_k: float = 60.0
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    recency_weight: float = 0.05
+    half_life_days: float = 180.0
+    window_boost: float = 1.3
+    duplicate_cosine: float = 0.92
+    lexical_relative_cutoff: float = 0.5
+    lexical_cosine_factor: float = 0.5
+    max_item_chars: int = 600
 
 
 def recall(
@@ -49,33 +72,133 @@ def recall(
     customer_id: str,
     request: RecallRequest,
     policy: RecallPolicy,
+    reranker: Reranker | None = None,
 ) -> RecallResponse:
-    hits = index.search(tenant_id=tenant_id, customer_id=customer_id, query=query_vector, k=10_000)
-    floor = policy.min_score if request.min_score is None else request.min_score
-    if hits and request.min_score is None:
-        floor = max(floor, hits[0].score * policy.relative_cutoff)
-    hits = [h for h in hits if h.score >= floor][: max(request.top_k * 5, 50)]
-    # Postgres is the truth: a row deleted or superseded since the index saw it is dropped here.
-    rows = observations_repo.fetch_with_sources(
-        conn, tenant_id=tenant_id, customer_id=customer_id, ids=[h.observation_id for h in hits]
+    candidates = _candidates(conn, index, query_vector, tenant_id, customer_id, request, policy)
+    vectors = index.vectors(tenant_id=tenant_id, customer_id=customer_id, ids=[c.unit_id for c in candidates])
+    for c in candidates:
+        if c.cosine is None and c.unit_id in vectors:
+            c.cosine = float(vectors[c.unit_id] @ np.asarray(query_vector, dtype=np.float32))
+    rows = _load_rows(conn, tenant_id, customer_id, candidates)
+    candidates = [c for c in candidates if c.unit_id in rows and _passes_filters(rows[c.unit_id], c, request)]
+    for c in candidates:
+        c.observed_at, c.provenance = item_builder.when_and_provenance(rows[c.unit_id], c.unit_type)
+    _prioritise(candidates, request, policy)
+    if reranker is not None and candidates:
+        _rerank(reranker, request.query, candidates, rows)
+    admit = _relevance_gate(candidates, request, policy)
+    chosen = select_diverse(
+        candidates, vectors=vectors, limit=max(request.top_k * 3, 30),
+        duplicate_cosine=policy.duplicate_cosine, admit=admit,
+    )  # fmt: skip
+    return _within_budget(customer_id, chosen, rows, request, policy)
+
+
+def _candidates(
+    conn: Connection, index: CustomerVectorIndex, query_vector: np.ndarray, tenant_id: str, customer_id: str,
+    request: RecallRequest, policy: RecallPolicy,
+) -> list[Candidate]:  # fmt: skip
+    filtered = bool(request.since or request.until or request.kinds or request.types)
+    k = index.unit_count(tenant_id=tenant_id, customer_id=customer_id) if filtered else policy.dense_candidates
+    dense = index.search(tenant_id=tenant_id, customer_id=customer_id, query=query_vector, k=k)
+    lexical = episodes_repo.lexical_search(
+        conn, tenant_id=tenant_id, customer_id=customer_id, query=lexical_query(request.query),
+        limit=policy.lexical_candidates * (5 if filtered else 1), since=request.since, until=request.until,
+    )  # fmt: skip
+    by_id: dict[str, Candidate] = {}
+    for hit in dense:
+        by_id[hit.unit_id] = Candidate(unit_id=hit.unit_id, unit_type=hit.unit_type, cosine=hit.score)
+    for row in lexical:
+        unit_id = str(row["id"])
+        cand = by_id.setdefault(unit_id, Candidate(unit_id=unit_id, unit_type=row["unit_type"]))
+        cand.bm25 = float(row["score"])
+    fused = reciprocal_rank_fusion(
+        [([h.unit_id for h in dense], policy.dense_weight), ([str(r["id"]) for r in lexical], policy.lexical_weight)],
+        k=policy.rrf_k,
     )
+    for unit_id, score in fused.items():
+        by_id[unit_id].fused = score
+    ranked = sorted(by_id.values(), key=lambda c: c.fused, reverse=True)
+    return ranked[: policy.rerank_pool * (4 if filtered else 1)]
+
+
+def _load_rows(
+    conn: Connection, tenant_id: str, customer_id: str, candidates: list[Candidate]
+) -> dict[str, dict[str, Any]]:
+    """Postgres is the truth: a unit deleted or superseded since the index saw it is absent here."""
+    obs_ids = [c.unit_id for c in candidates if c.unit_type == "observation"]
+    unit_ids = [c.unit_id for c in candidates if c.unit_type != "observation"]
+    rows: dict[str, dict[str, Any]] = {}
+    if obs_ids:
+        rows.update(observations_repo.fetch_with_sources(conn, tenant_id=tenant_id, customer_id=customer_id,
+                                                         ids=obs_ids))  # fmt: skip
+    if unit_ids:
+        rows.update(episodes_repo.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=unit_ids))
+    return rows
+
+
+def _passes_filters(row: dict[str, Any], cand: Candidate, request: RecallRequest) -> bool:
+    if request.types and cand.unit_type not in request.types:
+        return False
+    if request.kinds and item_builder.kind_of(row, cand.unit_type) not in request.kinds:
+        return False
+    if request.since and row["observed_at"] < request.since:
+        return False
+    return not (request.until and row["observed_at"] > request.until)
+
+
+def _prioritise(candidates: list[Candidate], request: RecallRequest, policy: RecallPolicy) -> None:
+    now = request.as_of or datetime.now(UTC)
+    temporal = is_temporal(request.query)
+    apply_time_priors(
+        candidates,
+        recency_weight=policy.recency_weight if request.recency and not temporal else 0.0,
+        half_life_days=policy.half_life_days,
+        window=parse_window(request.query, now=now),
+        window_boost=policy.window_boost,
+    )
+    candidates.sort(key=lambda c: c.fused, reverse=True)
+
+
+def _rerank(reranker: Reranker, query: str, candidates: list[Candidate], rows: dict[str, dict[str, Any]]) -> None:
+    scores = reranker.rerank(query, [str(rows[c.unit_id]["text"]) for c in candidates])
+    order = sorted(range(len(candidates)), key=lambda i: scores[i], reverse=True)
+    reordered = [candidates[i] for i in order]
+    for rank, c in enumerate(reordered):
+        c.fused = 1.0 / (1 + rank)
+    candidates[:] = reordered
+
+
+def _relevance_gate(candidates: list[Candidate], request: RecallRequest, policy: RecallPolicy):  # type: ignore[no-untyped-def]
+    cosines = [c.cosine for c in candidates if c.cosine is not None]
+    best_cos = max(cosines, default=0.0)
+    best_bm25 = max((c.bm25 for c in candidates if c.bm25 is not None), default=math.inf)
+    floor = policy.min_score if request.min_score is None else request.min_score
+    if request.min_score is None:
+        floor = max(floor, best_cos * policy.relative_cutoff)
+
+    def admit(c: Candidate) -> bool:
+        if c.cosine is not None and c.cosine >= floor:
+            return True
+        # A strong lexical match is relevant even when MiniLM misses it, if not semantically remote.
+        lexical = c.bm25 is not None and c.bm25 >= best_bm25 * policy.lexical_relative_cutoff
+        return request.min_score is None and lexical and (c.cosine or 0.0) >= floor * policy.lexical_cosine_factor
+
+    return admit
+
+
+def _within_budget(
+    customer_id: str, chosen: list[Candidate], rows: dict[str, dict[str, Any]], request: RecallRequest,
+    policy: RecallPolicy,
+) -> RecallResponse:  # fmt: skip
     items: list[RecallItem] = []
     used = 0
-    for hit in hits:
-        row = rows.get(hit.observation_id)
-        if row is None or not _passes_filters(row, request):
+    for c in chosen:
+        item = item_builder.build_item(rows[c.unit_id], c, max_chars=policy.max_item_chars)
+        if request.token_budget is not None and used + item.token_count > request.token_budget:
             continue
-        out = observation_out(row)
-        tokens = estimate_tokens(out.text)
-        if request.token_budget is not None and used + tokens > request.token_budget:
-            continue
-        used += tokens
-        items.append(
-            RecallItem(
-                id=out.id, type="observation", kind=out.kind, text=out.text, score=round(hit.score, 4),
-                confidence=out.confidence, observed_at=out.observed_at, source=out.source, token_count=tokens,
-            )
-        )  # fmt: skip
+        used += item.token_count
+        items.append(item)
         if len(items) >= request.top_k:
             break
     return RecallResponse(customer_id=customer_id, items=items, token_count=used)

@@ -1,0 +1,91 @@
+"""Ranking: fuse dense and lexical lists, apply time priors, select diverse items.
+
+Fusion is reciprocal rank fusion (Cormack et al. 2009): score = sum over lists of
+w / (k + rank). It needs no score calibration between cosine and BM25, which live on
+unrelated scales, and is robust to either list being empty.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+
+from memory_service.recall.timeparse import TimeWindow
+
+
+@dataclass
+class Candidate:
+    unit_id: str
+    unit_type: str
+    cosine: float | None = None
+    bm25: float | None = None
+    fused: float = 0.0
+    observed_at: datetime | None = None
+    provenance: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+
+def reciprocal_rank_fusion(
+    lists: Iterable[tuple[list[str], float]], *, k: float = 60.0
+) -> dict[str, float]:
+    """{unit id: fused score} from best-first id lists, each with a weight."""
+    fused: dict[str, float] = {}
+    for ids, weight in lists:
+        for rank, unit_id in enumerate(ids):
+            fused[unit_id] = fused.get(unit_id, 0.0) + weight / (k + rank + 1)
+    return fused
+
+
+def apply_time_priors(
+    candidates: list[Candidate],
+    *,
+    recency_weight: float,
+    half_life_days: float,
+    window: TimeWindow | None,
+    window_boost: float,
+) -> None:
+    """Recency: a mild boost decaying with age relative to the customer's newest candidate
+    (not the wall clock, so old histories are not flattened). A time window named in the
+    query boosts the units inside it."""
+    dates = [c.observed_at for c in candidates if c.observed_at is not None]
+    newest = max(dates) if dates else None
+    for c in candidates:
+        if recency_weight and newest is not None and c.observed_at is not None:
+            age_days = max((newest - c.observed_at).total_seconds() / 86400.0, 0.0)
+            c.fused *= 1.0 + recency_weight * math.pow(0.5, age_days / half_life_days)
+        if window is not None and window.contains(c.observed_at):
+            c.fused *= window_boost
+
+
+def select_diverse(
+    candidates: list[Candidate],
+    *,
+    vectors: dict[str, np.ndarray],
+    limit: int,
+    duplicate_cosine: float,
+    admit: Callable[[Candidate], bool],
+) -> list[Candidate]:
+    """Greedy best-first selection that skips near-duplicates of what is already chosen: a
+    unit whose vector is within `duplicate_cosine` of a chosen one, or whose utterances are
+    all covered by chosen units (an observation and the segment it was extracted from)."""
+    chosen: list[Candidate] = []
+    chosen_vectors: list[np.ndarray] = []
+    covered: set[tuple[str, str]] = set()
+    for c in candidates:
+        if len(chosen) >= limit:
+            break
+        if c.provenance and c.provenance <= covered:
+            continue
+        vec = vectors.get(c.unit_id)
+        if vec is not None and chosen_vectors and float(np.max(np.stack(chosen_vectors) @ vec)) >= duplicate_cosine:
+            continue
+        if not admit(c):
+            continue
+        chosen.append(c)
+        covered |= c.provenance
+        if vec is not None:
+            chosen_vectors.append(vec)
+    return chosen

@@ -1,0 +1,61 @@
+"""Time expressions in a query ("last month", "yesterday", "3 weeks ago", "in March", "in 2023").
+
+The window is a soft preference (recall boosts units inside it, never drops the rest): a
+question's phrasing is a hint, and a wrong guess must not hide the evidence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+_UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a few": 3,
+            "couple of": 2, "a couple of": 2, "several": 4}  # fmt: skip
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]  # fmt: skip
+_AGO = re.compile(r"\b(\d+|a couple of|couple of|a few|several|an?|one|two|three|four|five|six)\s+"
+                  r"(day|week|month|year)s?\s+ago\b")  # fmt: skip
+_LAST = re.compile(r"\b(?:last|past|previous)\s+(day|week|month|year)\b")
+_IN_MONTH = re.compile(r"\bin\s+(" + "|".join(_MONTHS) + r")\b")
+_IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
+_TEMPORAL = re.compile(r"\b(when|how long|how many (?:days|weeks|months|years)|first|last time|recently|latest)\b")
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    start: datetime
+    end: datetime
+
+    def contains(self, at: datetime | None) -> bool:
+        return at is not None and self.start <= at <= self.end
+
+
+def parse_window(query: str, *, now: datetime) -> TimeWindow | None:
+    text = query.lower()
+    if "yesterday" in text:
+        return TimeWindow(now - timedelta(days=2), now)
+    if m := _AGO.search(text):
+        n = int(m.group(1)) if m.group(1).isdigit() else _NUMBERS[m.group(1)]
+        days = n * _UNITS[m.group(2)]
+        slack = max(2, days // 3)
+        return TimeWindow(now - timedelta(days=days + slack), now - timedelta(days=max(days - slack, 0)))
+    if m := _LAST.search(text):
+        days = _UNITS[m.group(1)]
+        return TimeWindow(now - timedelta(days=2 * days), now)
+    if m := _IN_YEAR.search(text):
+        year = int(m.group(1))
+        return TimeWindow(now.replace(year=year, month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
+                          now.replace(year=year, month=12, day=31, hour=23, minute=59, second=59))  # fmt: skip
+    if m := _IN_MONTH.search(text):
+        month = _MONTHS.index(m.group(1)) + 1
+        year = now.year if month <= now.month else now.year - 1
+        start = now.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+        return TimeWindow(start, start + timedelta(days=31))
+    return None
+
+
+def is_temporal(query: str) -> bool:
+    """Questions about when something happened: dates matter, recency should not decide."""
+    return bool(_TEMPORAL.search(query.lower()))
