@@ -140,11 +140,12 @@ def worker(
     loglevel: str = "INFO",
 ) -> None:
     """Run a Celery worker that processes queued interactions."""
-    from memory_service.logging import configure_logging
+    from memory_service.logging import configure_logging, limit_torch_threads
     from workers.celery_app import configure_celery
 
     settings, handles = resolve_services(_settings(data_dir))
     configure_logging(settings.log_level, json=settings.log_json)
+    limit_torch_threads(settings.torch_threads)
     celery = configure_celery(settings)
     pool = "solo" if concurrency <= 1 else "prefork"
     celery.conf.worker_pool = pool

