@@ -98,7 +98,7 @@ def record_change(conn: Connection, *, tenant_id: str, customer_id: str) -> None
 def move_customer_rows(conn: Connection, *, tenant_id: str, from_id: str, into_id: str) -> dict[str, int]:
     """Re-home everything of one customer under another (same tenant). Returns moved counts."""
     moved = {}
-    for table in ("customer_identifiers", "interactions", "observations"):
+    for table in ("customer_identifiers", "interactions", "observations", "episodes"):
         cur = conn.execute(
             f"UPDATE {table} SET customer_id = %s WHERE customer_id = %s AND tenant_id = %s",  # noqa: S608
             (into_id, from_id, tenant_id),

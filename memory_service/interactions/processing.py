@@ -60,6 +60,7 @@ def process_interaction(
             extracted=extraction.observations,
             vectors=vectors,
         )
+        customer_id = result.customer_id  # the survivor, if an identifier stated in the call merged two customers
         episodes.store_units(
             conn, tenant_id=tenant_id, customer_id=customer_id, interaction_id=interaction_id,
             units=units, vectors=unit_vectors,
