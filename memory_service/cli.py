@@ -171,7 +171,11 @@ def migrate(data_dir: DataDir = None) -> None:
 
 
 @app.command()
-def requeue(data_dir: DataDir = None, older_than: float = 0.0) -> None:
+def requeue(
+    data_dir: DataDir = None,
+    older_than: float = 0.0,
+    failed: Annotated[bool, typer.Option("--failed", help="Also re-run interactions that failed")] = False,
+) -> None:
     """Re-enqueue interactions stuck queued or processing for longer than --older-than seconds."""
     from memory_service.db import create_pool
     from memory_service.interactions.service import requeue_stale
@@ -183,7 +187,8 @@ def requeue(data_dir: DataDir = None, older_than: float = 0.0) -> None:
     pool = create_pool(settings.database_url, min_size=1, max_size=1)
     with pool.connection() as conn:
         ids = requeue_stale(conn, enqueue=lambda i: enqueue_interaction(celery, settings, i),
-                            queued_after_s=older_than, processing_after_s=older_than)  # fmt: skip
+                            queued_after_s=older_than, processing_after_s=older_than,
+                            include_failed=failed)  # fmt: skip
     pool.close()
     _stop_handles(handles)
     typer.echo(f"requeued {len(ids)}")

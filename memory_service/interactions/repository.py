@@ -87,15 +87,20 @@ def mark_requeued(conn: Connection, *, interaction_id: str, error: str | None = 
     )
 
 
-def claim_stale(conn: Connection, *, queued_after_s: float, processing_after_s: float, limit: int = 500) -> list[str]:
-    """Interactions stuck in the queue or in a dead worker; their clock is reset as they are claimed."""
+def claim_stale(
+    conn: Connection, *, queued_after_s: float, processing_after_s: float, include_failed: bool = False,
+    limit: int = 500,
+) -> list[str]:  # fmt: skip
+    """Interactions stuck in the queue or in a dead worker (and, on request, failed ones);
+    their clock is reset as they are claimed, so two reapers do not both take one."""
     rows = conn.execute(
         "UPDATE interactions SET status = 'queued', enqueued_at = now() WHERE id IN ("
         " SELECT id FROM interactions WHERE"
         " (status = 'queued' AND enqueued_at < now() - make_interval(secs => %s))"
         " OR (status = 'processing' AND processing_started_at < now() - make_interval(secs => %s))"
+        " OR (%s AND status = 'failed')"
         " ORDER BY enqueued_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id",
-        (queued_after_s, processing_after_s, limit),
+        (queued_after_s, processing_after_s, include_failed, limit),
     ).fetchall()
     return [str(r["id"]) for r in rows]  # type: ignore[call-overload]
 

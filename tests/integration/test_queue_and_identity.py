@@ -104,3 +104,19 @@ def test_cli_keys_create_prints_a_working_key(settings, app_client) -> None:
     assert key.startswith("msk_")
     response = app_client.get("/v1/customers/phone%3A%2B1/profile", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 404  # authenticated, and the new tenant has no such customer
+
+
+def test_failed_interactions_rerun_on_request(api) -> None:
+    from memory_service.interactions.service import requeue_stale
+
+    status = api.ingest(example_interaction())
+    with api.runtime.pool.connection() as conn:
+        conn.execute("UPDATE interactions SET status = 'failed', error = 'boom' WHERE id = %s",
+                     (status["interaction_id"],))  # fmt: skip
+        conn.commit()
+        assert requeue_stale(conn, enqueue=api.runtime.enqueue, queued_after_s=3600, processing_after_s=3600) == []
+        ids = requeue_stale(conn, enqueue=api.runtime.enqueue, queued_after_s=3600, processing_after_s=3600,
+                            include_failed=True)  # fmt: skip
+    assert status["interaction_id"] in ids
+    again = api.wait_done(status["interaction_id"])
+    assert again["status"] == "done" and again["error"] is None
