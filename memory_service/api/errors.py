@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
+import structlog
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from memory_service.errors import MemoryServiceError, PayloadTooLargeError
@@ -35,6 +37,16 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+log = structlog.get_logger(__name__)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised while a streamed body is read: FastAPI lets HTTPExceptions through body parsing."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(status_code=413, detail=f"request body exceeds {max_bytes} bytes")
+
+
 def _render(status: int, detail: list[dict[str, Any]]) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": detail})
 
@@ -49,6 +61,18 @@ def install_error_handlers(app: FastAPI) -> None:
         # The input is not echoed back: transcripts carry personal data.
         detail = [{"type": e["type"], "msg": e["msg"], "loc": list(e["loc"])} for e in exc.errors()]
         return _render(422, detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kinds = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        kind = kinds.get(exc.status_code, "http_error")
+        loc = ["body"] if exc.status_code == 413 else []
+        return _render(exc.status_code, [{"type": kind, "msg": str(exc.detail), "loc": loc}])
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled_error", path=request.url.path, exc_info=exc)
+        return _render(500, [{"type": "internal_error", "msg": "internal error; see the service log", "loc": []}])
 
 
 class BodySizeLimit:
@@ -74,7 +98,7 @@ class BodySizeLimit:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_bytes:
-                raise PayloadTooLargeError(f"request body exceeds {self.max_bytes} bytes", loc=("body",))
+                raise BodyTooLarge(self.max_bytes)
             return message
 
         await self.app(scope, counting_receive, send)

@@ -48,9 +48,12 @@ def insert_identifier(conn: Connection, *, tenant_id: str, customer_id: str, typ
 
 
 def set_display_name(conn: Connection, *, customer_id: str, name: str) -> None:
+    # The first name given wins; a row busy in a worker's transaction is skipped rather than
+    # waited for while the caller holds identifier locks (the worker may be waiting for those).
     conn.execute(
-        "UPDATE customers SET display_name = %s, updated_at = now() WHERE id = %s AND display_name IS DISTINCT FROM %s",
-        (name, customer_id, name),
+        "UPDATE customers SET display_name = %s, updated_at = now() WHERE id = ("
+        " SELECT id FROM customers WHERE id = %s AND display_name IS NULL FOR NO KEY UPDATE SKIP LOCKED)",
+        (name, customer_id),
     )
 
 
@@ -62,7 +65,22 @@ def get_customer(conn: Connection, *, tenant_id: str, customer_id: str) -> dict[
 
 
 def lock_customer(conn: Connection, *, customer_id: str) -> None:
-    conn.execute("SELECT id FROM customers WHERE id = %s FOR UPDATE", (customer_id,))
+    """Serialise writers of one customer's memory. NO KEY UPDATE: foreign-key checks of
+    rows inserted for this customer (KEY SHARE) are not blocked by it."""
+    conn.execute("SELECT id FROM customers WHERE id = %s FOR NO KEY UPDATE", (customer_id,))
+
+
+def root_customer(conn: Connection, *, customer_id: str) -> str:
+    """Follow merged_into to the surviving customer."""
+    row: Any = conn.execute(
+        "WITH RECURSIVE chain(id, merged_into, depth) AS ("
+        " SELECT id, merged_into, 0 FROM customers WHERE id = %s"
+        " UNION ALL SELECT c.id, c.merged_into, chain.depth + 1 FROM customers c JOIN chain ON c.id = chain.merged_into"
+        " WHERE chain.depth < 16)"
+        " SELECT id FROM chain WHERE merged_into IS NULL LIMIT 1",
+        (customer_id,),
+    ).fetchone()
+    return customer_id if row is None else str(row["id"])
 
 
 def find_customer_by_identifier(conn: Connection, *, tenant_id: str, type_: str, value: str) -> str | None:

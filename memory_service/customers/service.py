@@ -27,7 +27,7 @@ def resolve_or_create_customer(
     for type_, value in sorted(identifiers):
         repo.lock_key(conn, key=f"ident|{tenant_id}|{type_}|{value}")
     known = repo.find_customers_by_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
-    owners = sorted({str(row["customer_id"]) for row in known})
+    owners = sorted({repo.root_customer(conn, customer_id=str(row["customer_id"])) for row in known})
     if len(owners) > 1:
         # Identifiers of several customers posted together: they are one person.
         shared = sorted(f"{row['type']}:{row['value']}" for row in known)
@@ -56,7 +56,7 @@ def merge_customers(
     """
     from memory_service.observations.service import merge_memories
 
-    ordered = sorted(set(customer_ids))
+    ordered = sorted({repo.root_customer(conn, customer_id=c) for c in customer_ids})
     for customer_id in ordered:  # one lock order everywhere
         repo.lock_customer(conn, customer_id=customer_id)
     survivor = repo.oldest_customer(conn, customer_ids=ordered)
@@ -89,7 +89,7 @@ def link_identifiers_from_traits(
     for type_, value in sorted(identifiers):
         repo.lock_key(conn, key=f"ident|{tenant_id}|{type_}|{value}")
     known = repo.find_customers_by_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
-    others = sorted({str(r["customer_id"]) for r in known} - {customer_id})
+    others = sorted({repo.root_customer(conn, customer_id=str(r["customer_id"])) for r in known} - {customer_id})
     if others:
         shared = sorted(f"{r['type']}:{r['value']}" for r in known if str(r["customer_id"]) != customer_id)
         customer_id = merge_customers(

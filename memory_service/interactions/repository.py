@@ -89,10 +89,18 @@ def mark_requeued(conn: Connection, *, interaction_id: str, error: str | None = 
 
 def claim_stale(
     conn: Connection, *, queued_after_s: float, processing_after_s: float, include_failed: bool = False,
-    limit: int = 500,
+    max_attempts: int = 10, limit: int = 500,
 ) -> list[str]:  # fmt: skip
     """Interactions stuck in the queue or in a dead worker (and, on request, failed ones);
-    their clock is reset as they are claimed, so two reapers do not both take one."""
+    their clock is reset as they are claimed, so two reapers do not both take one. One that
+    has been attempted max_attempts times (it kills its worker, say) is marked failed instead."""
+    conn.execute(
+        "UPDATE interactions SET status = 'failed', finished_at = now(), "
+        "error = 'gave up after ' || attempts || ' attempts (the worker did not finish it)' "
+        "WHERE status IN ('queued', 'processing') AND attempts >= %s"
+        " AND COALESCE(processing_started_at, enqueued_at) < now() - make_interval(secs => %s)",
+        (max_attempts, min(queued_after_s, processing_after_s)),
+    )
     rows = conn.execute(
         "UPDATE interactions SET status = 'queued', enqueued_at = now() WHERE id IN ("
         " SELECT id FROM interactions WHERE"
@@ -113,6 +121,6 @@ def delete_interaction(conn: Connection, *, tenant_id: str, interaction_id: str)
 
 def lock_interaction_customer(conn: Connection, *, tenant_id: str, interaction_id: str) -> str | None:
     row: Any = conn.execute(
-        "SELECT customer_id FROM interactions WHERE id = %s AND tenant_id = %s", (interaction_id, tenant_id)
+        "SELECT customer_id FROM interactions WHERE id = %s AND tenant_id = %s FOR UPDATE", (interaction_id, tenant_id)
     ).fetchone()
     return None if row is None else str(row["customer_id"])

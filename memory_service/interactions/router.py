@@ -20,16 +20,19 @@ router = APIRouter(prefix="/v1/interactions", tags=["interactions"], responses=E
     responses={200: {"model": InteractionAccepted, "description": "Already ingested with the same content"}},
 )
 def ingest_interaction(
-    payload: InteractionIn, response: Response, tenant: TenantDep, conn: ConnDep, runtime: RuntimeDep
+    payload: InteractionIn, response: Response, tenant: TenantDep, runtime: RuntimeDep
 ) -> InteractionAccepted:
-    accepted, created = service.submit_interaction(
-        conn, tenant_id=tenant.id, payload=payload, country_code=runtime.settings.default_phone_country_code
-    )
-    conn.commit()  # Postgres first, then the queue.
+    # Postgres first, then the queue; the connection goes back to the pool before the
+    # broker is contacted, so a slow or absent broker cannot drain the pool.
+    with runtime.pool.connection() as conn:
+        accepted, created = service.submit_interaction(
+            conn, tenant_id=tenant.id, payload=payload, country_code=runtime.settings.default_phone_country_code
+        )
     if not created:
         response.status_code = status.HTTP_200_OK
+        response.headers["X-Interaction-Status"] = accepted.status
         INTERACTIONS_INGESTED.labels("duplicate").inc()
-        return accepted
+        return accepted.model_copy(update={"status": "queued"})  # the same body as the first answer
     runtime.enqueue_safely(accepted.interaction_id)
     INTERACTIONS_INGESTED.labels("accepted").inc()
     return accepted
@@ -41,10 +44,10 @@ def get_interaction(interaction_id: str, tenant: TenantDep, conn: ConnDep) -> In
 
 
 @router.delete("/{interaction_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_interaction(interaction_id: str, tenant: TenantDep, conn: ConnDep, runtime: RuntimeDep) -> Response:
+def delete_interaction(interaction_id: str, tenant: TenantDep, runtime: RuntimeDep) -> Response:
     from memory_service.index.sync import refresh_customer
 
-    customer_id = service.forget_interaction(conn, tenant_id=tenant.id, interaction_id=interaction_id)
-    conn.commit()
+    with runtime.pool.connection() as conn:
+        customer_id = service.forget_interaction(conn, tenant_id=tenant.id, interaction_id=interaction_id)
     refresh_customer(runtime.pool, runtime.index, tenant_id=tenant.id, customer_id=customer_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

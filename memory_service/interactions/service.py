@@ -95,12 +95,13 @@ def forget_interaction(conn: Connection, *, tenant_id: str, interaction_id: str)
 
 def requeue_stale(
     conn: Connection, *, enqueue: Callable[[str], None], queued_after_s: float, processing_after_s: float,
-    include_failed: bool = False,
+    include_failed: bool = False, max_attempts: int = 10,
 ) -> list[str]:  # fmt: skip
     """Find interactions stuck or lost in the queue and enqueue them again (tasks are idempotent)."""
     ids = repo.claim_stale(
-        conn, queued_after_s=queued_after_s, processing_after_s=processing_after_s, include_failed=include_failed
-    )
+        conn, queued_after_s=queued_after_s, processing_after_s=processing_after_s, include_failed=include_failed,
+        max_attempts=max_attempts,
+    )  # fmt: skip
     conn.commit()
     for interaction_id in ids:
         enqueue(interaction_id)

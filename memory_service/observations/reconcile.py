@@ -239,6 +239,7 @@ def merge_memories(conn: Connection, *, customer_id: str) -> None:
         if keeper is row:
             continue
         repo.move_sources(conn, from_id=row["id"], into_id=keeper["id"])
+        repo.redirect_successor(conn, from_id=row["id"], into_id=keeper["id"])
         keeper["confidence"] = combined_confidence(keeper["confidence"], row["confidence"])
         repo.set_confidence(conn, observation_id=keeper["id"], confidence=keeper["confidence"],
                             extra_support=row["support_count"])  # fmt: skip

@@ -93,17 +93,39 @@ def supersede(conn: Connection, *, observation_id: Any, superseded_by: Any, vali
 
 
 def delete_unsupported(conn: Connection, *, customer_id: str) -> None:
-    """Drop observations left with no source; revive those whose superseder is gone."""
+    """Drop observations left with no source, keeping every history chain intact.
+
+    A row superseded by a dropped one is re-pointed at the dropped row's own successor
+    (v1 -> v2 -> v3 with v2 gone becomes v1 -> v3). Only where no successor remains is the
+    newest superseded value of that trait (or the superseded revision) made active again.
+    """
+    unsupported = (
+        "SELECT o.id, o.superseded_by FROM observations o WHERE o.customer_id = %s AND NOT EXISTS "
+        "(SELECT 1 FROM observation_sources s WHERE s.observation_id = o.id)"
+    )
+    for _ in range(16):  # a chain of dropped rows re-points one link per pass
+        cur = conn.execute(
+            f"UPDATE observations o SET superseded_by = d.superseded_by FROM ({unsupported}) d "  # noqa: S608
+            "WHERE o.customer_id = %s AND o.superseded_by = d.id AND o.id <> d.id",
+            (customer_id, customer_id),
+        )
+        if cur.rowcount == 0:
+            break
+    conn.execute(f"DELETE FROM observations WHERE id IN (SELECT id FROM ({unsupported}) d)", (customer_id,))  # noqa: S608
     conn.execute(
-        "DELETE FROM observations o WHERE o.customer_id = %s AND NOT EXISTS "
-        "(SELECT 1 FROM observation_sources s WHERE s.observation_id = o.id)",
+        "UPDATE observations o SET status = 'active', valid_to = NULL, updated_at = now() WHERE o.id IN ("
+        " SELECT DISTINCT ON (COALESCE(r.trait_key, r.id::text)) r.id FROM observations r"
+        " WHERE r.customer_id = %s AND r.status = 'superseded' AND r.superseded_by IS NULL"
+        " AND NOT EXISTS (SELECT 1 FROM observations a WHERE a.customer_id = r.customer_id"
+        "                 AND a.status = 'active' AND a.trait_key = r.trait_key)"
+        " ORDER BY COALESCE(r.trait_key, r.id::text), r.valid_from DESC)",
         (customer_id,),
     )
-    conn.execute(
-        "UPDATE observations SET status = 'active', valid_to = NULL, updated_at = now() "
-        "WHERE customer_id = %s AND status = 'superseded' AND superseded_by IS NULL",
-        (customer_id,),
-    )
+
+
+def redirect_successor(conn: Connection, *, from_id: Any, into_id: Any) -> None:
+    """Rows superseded by one observation now point at another (it is about to be removed)."""
+    conn.execute("UPDATE observations SET superseded_by = %s WHERE superseded_by = %s", (into_id, from_id))
 
 
 def fetch_with_sources(

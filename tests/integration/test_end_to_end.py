@@ -63,8 +63,8 @@ def test_repost_with_same_content_changes_nothing(api) -> None:
 
     again = api.post("/v1/interactions", json=payload)
     assert again.status_code == 200
-    assert again.json()["interaction_id"] == first.json()["interaction_id"]
-    assert again.json()["customer_id"] == first.json()["customer_id"]
+    assert again.json() == first.json()  # the same body (CONTRACT)
+    assert again.headers["x-interaction-status"] == "done"
     assert [api.count(f"SELECT count(*) AS n FROM {table} WHERE tenant_id = %s", api.tenant_id)
             for table in ("interactions", "observations", "customers")] == counts  # fmt: skip
 

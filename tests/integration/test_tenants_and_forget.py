@@ -70,3 +70,22 @@ def test_forgetting_an_interaction_keeps_what_others_support(api) -> None:
     assert items[0]["source"]["utterance_ids"] == ["b1"]
     night = api.recall(customer_id, "does the customer work nights at the hospital?", include_profile=False)
     assert all("night" not in item["text"] for item in night.json()["items"])
+
+
+def test_forgetting_the_middle_value_keeps_history_in_order(api) -> None:
+    """Address v1 -> v2 -> v3; forgetting v2's interaction must not bring v1 back beside v3."""
+    said = []
+    for day, street in (("01", "1 First Street"), ("02", "2 Second Street"), ("03", "3 Third Street")):
+        said.append(api.ingest(example_interaction(started_at=f"2026-10-{day}T10:00:00Z", ended_at=None, utterances=[
+            {"id": f"a{day}", "role": "customer", "text": f"My address is {street}, Springfield."}])))  # fmt: skip
+    assert api.delete(f"/v1/interactions/{said[1]['interaction_id']}").status_code == 204
+    items = api.get("/v1/customers/phone%3A%2B15551234567/observations", params={"status": "all"}).json()["items"]
+    addresses = {o["attributes"]["value"].split(",")[0]: o for o in items if o["attributes"].get("trait") == "address"}
+    assert set(addresses) == {"1 First Street", "3 Third Street"}
+    assert addresses["3 Third Street"]["status"] == "active"
+    assert addresses["1 First Street"]["status"] == "superseded"
+    assert addresses["1 First Street"]["superseded_by"] == addresses["3 Third Street"]["id"]
+    # Forgetting the newest brings the oldest back: it is the last value left.
+    assert api.delete(f"/v1/interactions/{said[2]['interaction_id']}").status_code == 204
+    profile = api.get("/v1/customers/phone%3A%2B15551234567/profile").json()
+    assert profile["traits"]["address"]["value"].startswith("1 First Street")

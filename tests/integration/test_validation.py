@@ -77,3 +77,25 @@ def test_recall_request_is_validated(api) -> None:
     response = api.recall("phone:+15551234567", "x", since="2026-02-01T00:00:00Z", until="2026-01-01T00:00:00Z")
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "until"]
+
+
+def test_oversized_streamed_body_is_413(api) -> None:
+    limit = api.runtime.settings.max_body_bytes
+
+    def chunks():  # no Content-Length: the limit is enforced while reading
+        yield b'{"external_id": "x", "utterances": ['
+        for _ in range(limit // 50_000 + 2):
+            yield b'{"role": "customer", "text": "' + b"x" * 50_000 + b'"},'
+        yield b"]}"
+
+    response = api.post("/v1/interactions", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_unknown_routes_keep_the_error_shape(api) -> None:
+    response = api.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["type"] == "not_found"
+    response = api.client.put("/v1/interactions", headers=api.headers)
+    assert response.status_code == 405 and response.json()["detail"][0]["type"] == "method_not_allowed"
