@@ -50,7 +50,13 @@ class ExtractedObservation:
 @dataclass
 class Extraction:
     observations: list[ExtractedObservation]
+    # Extractive: the most informative customer sentences, then the outcome.
     summary: str | None = None
+    # "resolved" when the agent said the issue was fixed/refunded/..., "pending" when a
+    # commitment is open, else None; the resolving utterance is in ``resolution``.
+    outcome: str | None = None
+    resolution: dict[str, Any] | None = None
+    sentiment: dict[str, Any] | None = None
 
 
 class Extractor(Protocol):

