@@ -15,6 +15,7 @@ from memory_service.customers import service as customers
 from memory_service.errors import ConflictError, NotFoundError
 from memory_service.interactions import repository as repo
 from memory_service.observations import repository as observations_repo
+from memory_service.observations.reconcile import recompute_support
 from schemas.interactions import InteractionAccepted, InteractionIn, InteractionStatus
 
 
@@ -89,6 +90,7 @@ def forget_interaction(conn: Connection, *, tenant_id: str, interaction_id: str)
     customers_repo.lock_customer(conn, customer_id=customer_id)
     repo.delete_interaction(conn, tenant_id=tenant_id, interaction_id=interaction_id)
     observations_repo.delete_unsupported(conn, customer_id=customer_id)
+    recompute_support(conn, customer_id=customer_id)
     customers_repo.record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
     return customer_id
 

@@ -160,7 +160,8 @@ class _Reconciler:
 
     def _reinforce(self, twin: dict[str, Any], obs: ExtractedObservation) -> None:
         if repo.add_source(self.conn, observation_id=twin["id"], interaction_id=self.interaction_id,
-                           utterance_ids=obs.utterance_ids, observed_at=obs.observed_at):  # fmt: skip
+                           utterance_ids=obs.utterance_ids, observed_at=obs.observed_at,
+                           confidence=obs.confidence):  # fmt: skip
             confidence = combined_confidence(twin["confidence"], obs.confidence)
             repo.reinforce(self.conn, observation_id=twin["id"], confidence=confidence, seen_at=obs.observed_at)
             twin["confidence"] = confidence
@@ -188,7 +189,8 @@ class _Reconciler:
         ):  # fmt: skip
             self.result.created += 1
         repo.add_source(self.conn, observation_id=new_id, interaction_id=self.interaction_id,
-                        utterance_ids=obs.utterance_ids, observed_at=obs.observed_at)  # fmt: skip
+                        utterance_ids=obs.utterance_ids, observed_at=obs.observed_at,
+                        confidence=confidence)  # fmt: skip
         if status != "active":
             return
         for row in replaces:
@@ -258,3 +260,18 @@ def _single_valued() -> frozenset[str]:
     from memory_service.extraction.base import SINGLE_VALUED_TRAITS
 
     return SINGLE_VALUED_TRAITS
+
+
+def recompute_support(conn: Connection, *, customer_id: str) -> None:
+    """After sources were removed (an interaction forgotten): confidence and support count
+    again follow exactly the sources that remain. Sources stored before confidences were
+    recorded keep the observation's current confidence."""
+    for observation, sources in repo.source_confidences(conn, customer_id=customer_id).items():
+        known = [c for c, _ in sources if c is not None]
+        if len(known) != len(sources):
+            continue
+        confidence = known[0]
+        for extra in known[1:]:
+            confidence = combined_confidence(confidence, extra)
+        if abs(confidence - sources[0][1]) > 1e-4:
+            repo.set_support(conn, observation_id=observation, confidence=confidence, support_count=len(known))

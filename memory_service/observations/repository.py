@@ -66,14 +66,36 @@ def insert_observation(
 
 
 def add_source(
-    conn: Connection, *, observation_id: Any, interaction_id: str, utterance_ids: list[str], observed_at: datetime
-) -> bool:
+    conn: Connection, *, observation_id: Any, interaction_id: str, utterance_ids: list[str], observed_at: datetime,
+    confidence: float | None = None,
+) -> bool:  # fmt: skip
     cur = conn.execute(
-        "INSERT INTO observation_sources (observation_id, interaction_id, utterance_ids, observed_at) "
-        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
-        (observation_id, interaction_id, utterance_ids, observed_at),
+        "INSERT INTO observation_sources (observation_id, interaction_id, utterance_ids, observed_at, confidence) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+        (observation_id, interaction_id, utterance_ids, observed_at, confidence),
     )
     return cur.rowcount > 0
+
+
+def source_confidences(conn: Connection, *, customer_id: str) -> dict[Any, list[tuple[float | None, Any]]]:
+    """Per active observation of the customer: its sources' confidences, oldest first."""
+    rows: list[Any] = conn.execute(
+        "SELECT o.id, o.confidence AS current, s.confidence FROM observations o "
+        "JOIN observation_sources s ON s.observation_id = o.id WHERE o.customer_id = %s "
+        "ORDER BY o.id, s.observed_at, s.interaction_id",
+        (customer_id,),
+    ).fetchall()
+    out: dict[Any, list[tuple[float | None, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["id"], []).append((row["confidence"], row["current"]))
+    return out
+
+
+def set_support(conn: Connection, *, observation_id: Any, confidence: float, support_count: int) -> None:
+    conn.execute(
+        "UPDATE observations SET confidence = %s, support_count = %s, updated_at = now() WHERE id = %s",
+        (confidence, support_count, observation_id),
+    )
 
 
 def reinforce(conn: Connection, *, observation_id: Any, confidence: float, seen_at: datetime) -> None:
@@ -187,8 +209,9 @@ def stream_active_vectors(conn: Connection, *, batch_size: int = 10_000) -> Iter
 def move_sources(conn: Connection, *, from_id: Any, into_id: Any) -> int:
     """Give one observation's sources to another (a duplicate found after a customer merge)."""
     cur = conn.execute(
-        "INSERT INTO observation_sources (observation_id, interaction_id, utterance_ids, observed_at) "
-        "SELECT %s, interaction_id, utterance_ids, observed_at FROM observation_sources WHERE observation_id = %s "
+        "INSERT INTO observation_sources (observation_id, interaction_id, utterance_ids, observed_at, confidence) "
+        "SELECT %s, interaction_id, utterance_ids, observed_at, confidence FROM observation_sources "
+        "WHERE observation_id = %s "
         "ON CONFLICT DO NOTHING",
         (into_id, from_id),
     )

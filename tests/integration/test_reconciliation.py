@@ -137,3 +137,15 @@ def test_concurrent_workers_on_one_customer_are_safe(api) -> None:
     assert not errors
     [obs] = [o for o in _observations(api) if "night" in o["text"]]
     assert len(obs["sources"]) == 2
+
+
+def test_forgetting_a_source_lowers_confidence_back(api) -> None:
+    first = _say(api, "2026-10-01T10:00:00Z", "I work night shifts at the hospital.")
+    [alone] = [o for o in _observations(api) if "night" in o["text"]]
+    second = _say(api, "2026-10-08T10:00:00Z", "I work night shifts at the hospital.")
+    [reinforced] = [o for o in _observations(api) if "night" in o["text"]]
+    assert reinforced["confidence"] > alone["confidence"]
+    assert api.delete(f"/v1/interactions/{second['interaction_id']}").status_code == 204
+    [after] = [o for o in _observations(api) if "night" in o["text"]]
+    assert after["confidence"] == alone["confidence"]
+    assert [s["interaction_id"] for s in after["sources"]] == [first["interaction_id"]]
