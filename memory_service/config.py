@@ -54,6 +54,21 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
 
+    # Recall
+    vector_backend: Literal["faiss", "pgvector"] = "faiss"  # pgvector: search in Postgres, no in-process index
+    index_codec: Literal["flat", "fp16", "sq8"] = "fp16"
+    index_snapshot: bool = True  # <data_dir>/index-snapshot, written on shutdown and every interval
+    index_snapshot_interval_seconds: float = 300.0
+    query_batch_window_ms: float = 2.0  # concurrent query embeddings wait this long to share one batch
+
+    # Extraction
+    # An OpenAI-compatible chat-completions base URL (e.g. http://localhost:11434/v1) turns on the
+    # LLM extractor; unset, the offline rules extract. The rules stay the fallback on any failure.
+    extraction_llm_url: str | None = None
+    extraction_llm_model: str = "gpt-4o-mini"
+    extraction_llm_api_key: str | None = None
+    extraction_llm_timeout_seconds: float = 30.0
+
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
         if self.environment == "production":

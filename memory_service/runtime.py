@@ -12,7 +12,8 @@ from psycopg_pool import ConnectionPool
 from memory_service.config import Settings
 from memory_service.db import create_pool, migrate, wait_for_database
 from memory_service.embeddings import CachedQueryEmbedder, Embedder, SentenceTransformerEmbedder
-from memory_service.index import CustomerVectorIndex
+from memory_service.embeddings.batching import MicroBatchingEmbedder
+from memory_service.index import CustomerVectorIndex, PgVectorIndex, VectorIndex
 from memory_service.index.sync import IndexSynchronizer
 from memory_service.interactions.service import requeue_stale
 from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
@@ -28,8 +29,8 @@ class ApiRuntime:
     settings: Settings
     pool: ConnectionPool
     embedder: CachedQueryEmbedder
-    index: CustomerVectorIndex
-    syncer: IndexSynchronizer
+    index: VectorIndex
+    syncer: IndexSynchronizer | None
     authenticator: ApiKeyAuthenticator
     enqueue: Callable[[str], None]
     broker_ping: Callable[[], bool]
@@ -69,7 +70,8 @@ class ApiRuntime:
 
     def close(self) -> None:
         self._stop.set()
-        self.syncer.stop()
+        if self.syncer is not None:
+            self.syncer.stop()
         self.pool.close()
 
 
@@ -85,12 +87,12 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
             ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)
     celery = configure_celery(settings)
     base = embedder or SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
-    index = CustomerVectorIndex(base.dim, codec="fp16")
-    syncer = IndexSynchronizer(pool, settings.database_url, index, poll_seconds=settings.index_poll_seconds)
+    batched = MicroBatchingEmbedder(base, window_s=settings.query_batch_window_ms / 1000.0)
+    index, syncer = _build_index(settings, pool, base.dim)
     runtime = ApiRuntime(
         settings=settings,
         pool=pool,
-        embedder=CachedQueryEmbedder(base, max_entries=settings.query_cache_size),
+        embedder=CachedQueryEmbedder(batched, max_entries=settings.query_cache_size),
         index=index,
         syncer=syncer,
         authenticator=ApiKeyAuthenticator(pool, ttl_seconds=settings.api_key_cache_seconds),
@@ -100,9 +102,24 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
             min_score=settings.recall_min_score, relative_cutoff=settings.recall_relative_cutoff
         ),
     )
-    syncer.start()
+    if syncer is not None:
+        syncer.start()
     runtime.start_reaper()
     return runtime
+
+
+def _build_index(settings: Settings, pool: ConnectionPool, dim: int) -> tuple[VectorIndex, IndexSynchronizer | None]:
+    """FAISS in process, kept current by the syncer (snapshot on disk); or pgvector, nothing to sync."""
+    if settings.vector_backend == "pgvector":
+        return PgVectorIndex(pool, dim), None
+    assert settings.database_url
+    index = CustomerVectorIndex(dim, codec=settings.index_codec)
+    snapshot = settings.data_dir / "index-snapshot" if settings.index_snapshot else None
+    syncer = IndexSynchronizer(
+        pool, settings.database_url, index, poll_seconds=settings.index_poll_seconds,
+        snapshot_path=snapshot, snapshot_interval=settings.index_snapshot_interval_seconds,
+    )  # fmt: skip
+    return index, syncer
 
 
 def _ping_broker(celery: object) -> bool:

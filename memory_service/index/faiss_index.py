@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from memory_service.index.ids import UNIT_TYPES, Ids, id_at, pack_ids, pack_types, positions_of, type_at
+
 OBSERVATION = "observation"
 _CODECS = {"flat": None, "fp16": faiss.ScalarQuantizer.QT_fp16, "sq8": faiss.ScalarQuantizer.QT_8bit}
 
@@ -34,11 +36,18 @@ class SearchHit:
 
 
 @dataclass
-class _CustomerEntry:
+class CustomerEntry:
     tenant_id: str
-    ids: list[str]
-    types: list[str]
+    ids: Ids
+    types: np.ndarray  # uint8 codes of UNIT_TYPES
     index: faiss.Index
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def decoded(self) -> np.ndarray:
+        """All vectors as float32 (decoded from the codec)."""
+        return np.asarray(self.index.reconstruct_n(0, self.index.ntotal), dtype=np.float32)
 
 
 class CustomerVectorIndex:
@@ -47,7 +56,7 @@ class CustomerVectorIndex:
             raise ValueError(f"unknown index codec {codec!r}")
         self.dim = dim
         self.codec = codec
-        self._entries: dict[str, _CustomerEntry] = {}
+        self._entries: dict[str, CustomerEntry] = {}
         self._lock = threading.RLock()
         self.ready = False
 
@@ -82,18 +91,33 @@ class CustomerVectorIndex:
             self.remove_customer(customer_id=customer_id)
             return
         matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
-        entry = _CustomerEntry(
-            tenant_id=tenant_id, ids=list(ids), types=list(types or [OBSERVATION] * len(ids)),
+        entry = CustomerEntry(
+            tenant_id=tenant_id, ids=pack_ids(ids), types=pack_types(types or [OBSERVATION] * len(ids)),
             index=self._new_index(matrix),
         )  # fmt: skip
+        self.put_entry(customer_id, entry)
+
+    def put_entry(self, customer_id: str, entry: CustomerEntry) -> None:
         with self._lock:
             self._entries[customer_id] = entry
+
+    def build_entry(self, *, tenant_id: str, ids: Ids, types: np.ndarray, vectors: np.ndarray) -> CustomerEntry:
+        matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
+        return CustomerEntry(tenant_id=tenant_id, ids=ids, types=types, index=self._new_index(matrix))
+
+    def entries(self) -> list[tuple[str, CustomerEntry]]:
+        with self._lock:
+            return list(self._entries.items())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries = {}
 
     def remove_customer(self, *, customer_id: str) -> None:
         with self._lock:
             self._entries.pop(customer_id, None)
 
-    def _entry(self, tenant_id: str, customer_id: str) -> _CustomerEntry | None:
+    def _entry(self, tenant_id: str, customer_id: str) -> CustomerEntry | None:
         with self._lock:
             entry = self._entries.get(customer_id)
         return None if entry is None or entry.tenant_id != tenant_id else entry
@@ -102,7 +126,8 @@ class CustomerVectorIndex:
         entry = self._entry(tenant_id, customer_id)
         if entry is None:
             return []
-        return [i for i, t in zip(entry.ids, entry.types, strict=True) if t == unit_type]
+        code = UNIT_TYPES.index(unit_type)
+        return [id_at(entry.ids, int(pos)) for pos in np.flatnonzero(entry.types == code)]
 
     def unit_count(self, *, tenant_id: str, customer_id: str) -> int:
         entry = self._entry(tenant_id, customer_id)
@@ -116,7 +141,7 @@ class CustomerVectorIndex:
         k = min(k, len(entry.ids))
         scores, positions = entry.index.search(np.asarray(query, dtype=np.float32).reshape(1, self.dim), k)
         return [
-            SearchHit(observation_id=entry.ids[pos], score=float(score), unit_type=entry.types[pos])
+            SearchHit(observation_id=id_at(entry.ids, pos), score=float(score), unit_type=type_at(entry.types, pos))
             for score, pos in zip(scores[0], positions[0], strict=True)
             if pos >= 0
         ]
@@ -126,6 +151,5 @@ class CustomerVectorIndex:
         entry = self._entry(tenant_id, customer_id)
         if entry is None:
             return {}
-        wanted = set(ids)
-        positions = [pos for pos, unit_id in enumerate(entry.ids) if unit_id in wanted]
-        return {entry.ids[pos]: np.asarray(entry.index.reconstruct(pos)) for pos in positions}
+        positions = positions_of(entry.ids, ids)
+        return {id_at(entry.ids, pos): np.asarray(entry.index.reconstruct(pos)) for pos in positions}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,9 @@ from psycopg_pool import ConnectionPool
 from memory_service.customers.repository import CHANNEL_NAME
 from memory_service.db import to_numpy
 from memory_service.episodes import repository as episodes_repo
+from memory_service.index.base import VectorIndex
 from memory_service.index.faiss_index import CustomerVectorIndex
+from memory_service.index.snapshot import load_snapshot, save_snapshot
 
 log = structlog.get_logger(__name__)
 POLL_OVERLAP = timedelta(seconds=60)
@@ -55,7 +58,16 @@ def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
     return count
 
 
-def refresh_customer(pool: ConnectionPool, index: CustomerVectorIndex, *, tenant_id: str, customer_id: str) -> None:
+def _count_units(pool: ConnectionPool) -> int:
+    with pool.connection() as conn:
+        row: Any = conn.execute(
+            "SELECT (SELECT count(*) FROM observations WHERE status = 'active') + (SELECT count(*) FROM episodes) AS n"
+        ).fetchone()
+        conn.commit()
+    return int(row["n"])
+
+
+def refresh_customer(pool: ConnectionPool, index: VectorIndex, *, tenant_id: str, customer_id: str) -> None:
     with pool.connection() as conn:
         rows = episodes_repo.customer_vectors(conn, customer_id=customer_id)
         conn.commit()
@@ -68,35 +80,94 @@ def refresh_customer(pool: ConnectionPool, index: CustomerVectorIndex, *, tenant
     )  # fmt: skip
 
 
+def _clock(pool: ConnectionPool) -> datetime:
+    with pool.connection() as conn:
+        row: Any = conn.execute("SELECT clock_timestamp() AS now").fetchone()
+        conn.commit()
+    return row["now"]  # type: ignore[no-any-return]
+
+
+def catch_up(pool: ConnectionPool, index: CustomerVectorIndex, *, since: datetime) -> int:
+    """Reload every customer changed after `since` (minus the overlap); returns how many."""
+    with pool.connection() as conn:
+        rows: list[Any] = conn.execute(
+            "SELECT DISTINCT tenant_id, customer_id FROM memory_changes WHERE changed_at > %s", (since - POLL_OVERLAP,)
+        ).fetchall()
+        conn.commit()
+    for row in rows:
+        refresh_customer(pool, index, tenant_id=str(row["tenant_id"]), customer_id=str(row["customer_id"]))
+    return len(rows)
+
+
 class IndexSynchronizer:
-    def __init__(self, pool: ConnectionPool, url: str, index: CustomerVectorIndex, *, poll_seconds: float = 2.0):
+    def __init__(
+        self, pool: ConnectionPool, url: str, index: CustomerVectorIndex, *, poll_seconds: float = 2.0,
+        snapshot_path: Path | None = None, snapshot_interval: float = 300.0,
+    ):  # fmt: skip
         self.pool = pool
         self.url = url
         self.index = index
         self.poll_seconds = poll_seconds
+        self.snapshot_path = snapshot_path
+        self.snapshot_interval = snapshot_interval
+        self._dirty = False
+        self._last_snapshot = time.monotonic()
+        self.started_from = "postgres"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._since: datetime | None = None
         self._applied: dict[int, float] = {}  # change id -> when applied, pruned past the overlap
 
     def start(self) -> None:
-        with self.pool.connection() as conn:
-            row: Any = conn.execute("SELECT clock_timestamp() AS now").fetchone()
-            conn.commit()
-        self._since = row["now"]
-        build_index(self.pool, self.index)
+        now = _clock(self.pool)
+        if not self._start_from_snapshot():
+            self.index.clear()
+            build_index(self.pool, self.index)
+            self.started_from = "postgres"
+            self._dirty = True
+        self._since = now
+        self.index.ready = True
         self._thread = threading.Thread(target=self._run, name="index-sync", daemon=True)
         self._thread.start()
+
+    def _start_from_snapshot(self) -> bool:
+        if self.snapshot_path is None:
+            return False
+        since = load_snapshot(self.index, self.snapshot_path)
+        if since is None:
+            return False
+        changed = catch_up(self.pool, self.index, since=since)
+        expected = _count_units(self.pool)
+        if expected != len(self.index):  # a stale or foreign snapshot: Postgres decides
+            log.warning("index_snapshot_disagrees", index_units=len(self.index), postgres_units=expected)
+            return False
+        log.info("index_loaded_from_snapshot", units=expected, customers_caught_up=changed)
+        self.started_from = "snapshot"
+        return True
+
+    def save_snapshot(self) -> None:
+        if self.snapshot_path is None or self._since is None:
+            return
+        try:
+            saved = save_snapshot(self.index, self.snapshot_path, since=self._since)
+            self._dirty = False
+            self._last_snapshot = time.monotonic()
+            log.info("index_snapshot_saved", units=saved)
+        except Exception:
+            log.exception("index_snapshot_failed")
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout=5)
+        if self._dirty:
+            self.save_snapshot()
 
     def _apply(self, change_id: int, tenant_id: str, customer_id: str) -> None:
         if change_id in self._applied:
             return
         self._applied[change_id] = time.monotonic()
+        self._dirty = True
         try:
             refresh_customer(self.pool, self.index, tenant_id=tenant_id, customer_id=customer_id)
         except Exception:  # keep syncing other customers; the next poll retries this one
@@ -134,6 +205,8 @@ class IndexSynchronizer:
                         if time.monotonic() - last_poll >= self.poll_seconds:
                             self.poll_changes()
                             last_poll = time.monotonic()
+                        if self._dirty and time.monotonic() - self._last_snapshot >= self.snapshot_interval:
+                            self.save_snapshot()
             except Exception:
                 log.exception("index_sync_connection_lost")
                 self._stop.wait(1.0)

@@ -27,7 +27,7 @@ import numpy as np
 from psycopg import Connection
 
 from memory_service.episodes import repository as episodes_repo
-from memory_service.index import CustomerVectorIndex
+from memory_service.index import VectorIndex
 from memory_service.observations import repository as observations_repo
 from memory_service.recall import items as item_builder
 from memory_service.recall.ranking import Candidate, apply_time_priors, reciprocal_rank_fusion, select_diverse
@@ -66,7 +66,7 @@ class RecallPolicy:
 def recall(
     conn: Connection,
     *,
-    index: CustomerVectorIndex,
+    index: VectorIndex,
     query_vector: np.ndarray,
     tenant_id: str,
     customer_id: str,
@@ -95,7 +95,7 @@ def recall(
 
 
 def _candidates(
-    conn: Connection, index: CustomerVectorIndex, query_vector: np.ndarray, tenant_id: str, customer_id: str,
+    conn: Connection, index: VectorIndex, query_vector: np.ndarray, tenant_id: str, customer_id: str,
     request: RecallRequest, policy: RecallPolicy,
 ) -> list[Candidate]:  # fmt: skip
     filtered = bool(request.since or request.until or request.kinds or request.types)

@@ -1,0 +1,33 @@
+"""The vector index port: what recall and the sync loop need from an index."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from memory_service.index.faiss_index import SearchHit
+
+
+class VectorIndex(Protocol):
+    dim: int
+    ready: bool
+
+    def __len__(self) -> int: ...
+
+    @property
+    def customer_count(self) -> int: ...
+
+    def search(self, *, tenant_id: str, customer_id: str, query: np.ndarray, k: int) -> list[SearchHit]: ...
+
+    def vectors(self, *, tenant_id: str, customer_id: str, ids: list[str]) -> dict[str, np.ndarray]: ...
+
+    def unit_count(self, *, tenant_id: str, customer_id: str) -> int: ...
+
+    def customer_ids(self, *, tenant_id: str, customer_id: str, unit_type: str = ...) -> list[str]: ...
+
+    def replace_customer(
+        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None
+    ) -> None: ...
+
+    def remove_customer(self, *, customer_id: str) -> None: ...

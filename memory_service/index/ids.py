@@ -1,0 +1,49 @@
+"""Compact unit ids: UUIDs stored as 16 raw bytes in one numpy array per customer (16 B a unit
+instead of ~100 B for a Python str in a list); any other ids (tests, fakes) stay a list."""
+
+from __future__ import annotations
+
+import uuid
+
+import numpy as np
+
+UNIT_TYPES = ("observation", "segment", "summary")
+_TYPE_CODE = {t: i for i, t in enumerate(UNIT_TYPES)}
+
+Ids = np.ndarray | list[str]
+
+
+def pack_ids(ids: list[str]) -> Ids:
+    try:
+        return np.frombuffer(b"".join(uuid.UUID(i).bytes for i in ids), dtype="V16").copy()
+    except ValueError:
+        return list(ids)
+
+
+def id_at(ids: Ids, pos: int) -> str:
+    if isinstance(ids, list):
+        return ids[pos]
+    return str(uuid.UUID(bytes=ids[pos].tobytes()))
+
+
+def all_ids(ids: Ids) -> list[str]:
+    return list(ids) if isinstance(ids, list) else [str(uuid.UUID(bytes=b.tobytes())) for b in ids]
+
+
+def positions_of(ids: Ids, wanted: list[str]) -> list[int]:
+    if isinstance(ids, list):
+        want = set(wanted)
+        return [pos for pos, i in enumerate(ids) if i in want]
+    try:
+        packed = np.frombuffer(b"".join(uuid.UUID(i).bytes for i in wanted), dtype="V16")
+    except ValueError:
+        return []
+    return [int(p) for p in np.flatnonzero(np.isin(ids, packed))]
+
+
+def pack_types(types: list[str]) -> np.ndarray:
+    return np.array([_TYPE_CODE[t] for t in types], dtype=np.uint8)
+
+
+def type_at(types: np.ndarray, pos: int) -> str:
+    return UNIT_TYPES[int(types[pos])]

@@ -1,0 +1,74 @@
+"""The pgvector search path (MEMORY_VECTOR_BACKEND=pgvector): the same interface as the FAISS
+index, answered by Postgres with exact inner-product search over the customer's rows.
+
+No in-process state: writes need no syncing, so the replace/remove hooks are no-ops. It
+exists to compare against (and as a fallback for deployments that cannot hold the index).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from psycopg_pool import ConnectionPool
+
+from memory_service.db import to_numpy
+from memory_service.index.faiss_index import SearchHit
+
+_UNITS = (
+    "SELECT id, 'observation' AS unit_type, embedding FROM observations "
+    "WHERE customer_id = %(c)s AND tenant_id = %(t)s AND status = 'active' "
+    "UNION ALL SELECT id, unit_type, embedding FROM episodes WHERE customer_id = %(c)s AND tenant_id = %(t)s"
+)
+
+
+class PgVectorIndex:
+    codec = "pgvector"
+
+    def __init__(self, pool: ConnectionPool, dim: int) -> None:
+        self.pool = pool
+        self.dim = dim
+        self.ready = True
+
+    @property
+    def customer_count(self) -> int:
+        return 0
+
+    def __len__(self) -> int:
+        return 0
+
+    def _query(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        with self.pool.connection() as conn:
+            rows = conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            conn.commit()
+        return rows
+
+    def search(self, *, tenant_id: str, customer_id: str, query: np.ndarray, k: int) -> list[SearchHit]:
+        rows = self._query(
+            f"SELECT id, unit_type, -(embedding <#> %(q)s) AS score FROM ({_UNITS}) u "
+            "ORDER BY embedding <#> %(q)s LIMIT %(k)s",
+            {"c": customer_id, "t": tenant_id, "q": np.asarray(query, dtype=np.float32), "k": k},
+        )
+        return [SearchHit(observation_id=str(r["id"]), score=float(r["score"]), unit_type=r["unit_type"]) for r in rows]
+
+    def vectors(self, *, tenant_id: str, customer_id: str, ids: list[str]) -> dict[str, np.ndarray]:
+        rows = self._query(f"SELECT id, embedding FROM ({_UNITS}) u WHERE id = ANY(%(ids)s::uuid[])",
+                           {"c": customer_id, "t": tenant_id, "ids": ids})  # fmt: skip
+        return {str(r["id"]): to_numpy(r["embedding"]) for r in rows}
+
+    def unit_count(self, *, tenant_id: str, customer_id: str) -> int:
+        rows = self._query(f"SELECT count(*) AS n FROM ({_UNITS}) u", {"c": customer_id, "t": tenant_id})
+        return int(rows[0]["n"])
+
+    def customer_ids(self, *, tenant_id: str, customer_id: str, unit_type: str = "observation") -> list[str]:
+        rows = self._query(f"SELECT id FROM ({_UNITS}) u WHERE unit_type = %(u)s",
+                           {"c": customer_id, "t": tenant_id, "u": unit_type})  # fmt: skip
+        return [str(r["id"]) for r in rows]
+
+    def replace_customer(
+        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None
+    ) -> None:
+        """Postgres already holds the rows."""
+
+    def remove_customer(self, *, customer_id: str) -> None:
+        """Postgres already deleted the rows."""

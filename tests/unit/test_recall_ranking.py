@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from memory_service.index import CustomerVectorIndex
+from memory_service.recall.ranking import Candidate, apply_time_priors, reciprocal_rank_fusion, select_diverse
+from memory_service.recall.service import lexical_query
+from memory_service.recall.timeparse import is_temporal, parse_window
+
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def test_rrf_rewards_agreement_between_lists() -> None:
+    fused = reciprocal_rank_fusion([(["a", "b", "c"], 1.0), (["b", "d", "a"], 1.0)], k=60)
+    assert max(fused, key=fused.__getitem__) == "b"
+    assert fused["a"] > fused["d"] > fused["c"]
+    assert set(fused) == {"a", "b", "c", "d"}
+
+
+def test_recency_prior_prefers_newer_and_can_be_off() -> None:
+    old = Candidate("old", "segment", fused=1.0, observed_at=NOW - timedelta(days=400))
+    new = Candidate("new", "segment", fused=1.0, observed_at=NOW)
+    apply_time_priors([old, new], recency_weight=0.1, half_life_days=180, window=None, window_boost=1.0)
+    assert new.fused > old.fused
+    a = Candidate("a", "segment", fused=1.0, observed_at=NOW - timedelta(days=400))
+    b = Candidate("b", "segment", fused=1.0, observed_at=NOW)
+    apply_time_priors([a, b], recency_weight=0.0, half_life_days=180, window=None, window_boost=1.0)
+    assert a.fused == b.fused == 1.0
+
+
+def test_time_window_boosts_units_inside_it() -> None:
+    window = parse_window("what did I order last month?", now=NOW)
+    assert window is not None and window.contains(NOW - timedelta(days=20))
+    assert not window.contains(NOW - timedelta(days=200))
+    inside = Candidate("in", "segment", fused=1.0, observed_at=NOW - timedelta(days=20))
+    outside = Candidate("out", "segment", fused=1.0, observed_at=NOW - timedelta(days=200))
+    apply_time_priors([inside, outside], recency_weight=0.0, half_life_days=180, window=window, window_boost=1.3)
+    assert inside.fused > outside.fused
+
+
+def test_time_expressions() -> None:
+    three_weeks = parse_window("the thing I bought 3 weeks ago", now=NOW)
+    assert three_weeks is not None and three_weeks.contains(NOW - timedelta(days=21))
+    assert parse_window("in 2025 did I travel?", now=NOW).contains(datetime(2025, 6, 1, tzinfo=UTC))  # type: ignore[union-attr]
+    assert parse_window("damaged order", now=NOW) is None
+    assert is_temporal("When did Caroline go to the support group?")
+    assert not is_temporal("what pets does she have")
+
+
+def test_selection_skips_near_duplicates_and_covered_utterances() -> None:
+    v = np.eye(4, dtype=np.float32)
+    cands = [
+        Candidate("obs", "observation", cosine=0.9, provenance=frozenset({("i", "u2")})),
+        Candidate("seg", "segment", cosine=0.8, provenance=frozenset({("i", "u2")})),
+        Candidate("dup", "segment", cosine=0.7, provenance=frozenset({("i", "u3")})),
+        Candidate("other", "segment", cosine=0.6, provenance=frozenset({("i", "u4")})),
+    ]
+    vectors = {"obs": v[0], "seg": v[1], "dup": v[0], "other": v[2]}
+    chosen = select_diverse(cands, vectors=vectors, limit=10, duplicate_cosine=0.92, admit=lambda c: True)
+    assert [c.unit_id for c in chosen] == ["obs", "other"]
+
+
+def test_lexical_query_drops_boilerplate_words() -> None:
+    assert "customer" not in lexical_query("does the customer have any pets?").lower()
+
+
+def test_index_holds_typed_units_and_returns_vectors() -> None:
+    for codec in ("flat", "fp16", "sq8"):
+        index = CustomerVectorIndex(4, codec=codec)
+        vecs = np.eye(4, dtype=np.float32)
+        index.replace_customer(tenant_id="t", customer_id="c", ids=["o", "s"], vectors=vecs[:2],
+                               types=["observation", "segment"])  # fmt: skip
+        assert index.customer_ids(tenant_id="t", customer_id="c") == ["o"]
+        assert index.customer_ids(tenant_id="t", customer_id="c", unit_type="segment") == ["s"]
+        hits = index.search(tenant_id="t", customer_id="c", query=vecs[1], k=5)
+        assert hits[0].unit_id == "s" and hits[0].unit_type == "segment"
+        assert np.allclose(index.vectors(tenant_id="t", customer_id="c", ids=["s"])["s"], vecs[1], atol=0.02)
