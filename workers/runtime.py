@@ -10,7 +10,8 @@ from psycopg_pool import ConnectionPool
 from memory_service.config import Settings, get_settings
 from memory_service.db import create_pool, migrate, wait_for_database
 from memory_service.embeddings import Embedder, SentenceTransformerEmbedder
-from memory_service.extraction import Extractor, RuleBasedExtractor, load_spacy
+from memory_service.extraction import Extractor
+from memory_service.extraction.factory import build_extractor
 
 
 @dataclass
@@ -39,8 +40,6 @@ def get_worker_runtime() -> WorkerRuntime:
                 embedder=SentenceTransformerEmbedder(
                     settings.embedding_model, batch_size=settings.embedding_batch_size
                 ),
-                extractor=RuleBasedExtractor(
-                    load_spacy(settings.spacy_model), default_country_code=settings.default_phone_country_code
-                ),
+                extractor=build_extractor(settings),
             )
         return _runtime

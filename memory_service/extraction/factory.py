@@ -1,0 +1,23 @@
+"""Build the configured extractor once per worker process."""
+
+from __future__ import annotations
+
+from memory_service.config import Settings
+from memory_service.extraction.base import Extractor
+from memory_service.extraction.rules import RuleBasedExtractor, load_spacy
+
+
+def build_extractor(settings: Settings) -> Extractor:
+    """The offline rules; with MEMORY_EXTRACTION_LLM_URL set, the LLM extractor in front of them."""
+    rules = RuleBasedExtractor(
+        load_spacy(settings.spacy_model), default_country_code=settings.default_phone_country_code
+    )
+    if not settings.extraction_llm_url:
+        return rules
+    from memory_service.extraction.llm import LLMExtractor
+
+    return LLMExtractor(
+        base_url=settings.extraction_llm_url, model=settings.extraction_llm_model,
+        api_key=settings.extraction_llm_api_key, timeout=settings.extraction_llm_timeout_seconds,
+        fallback=rules, default_country_code=settings.default_phone_country_code,
+    )  # fmt: skip
