@@ -33,6 +33,7 @@ COMMENT_VERBS = frozenset(
 )
 SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "u", "ya"})
 GENERIC_VERBS = frozenset("be have do love like hate know think want mean say get see go make try".split())
+OBJECT_DEPS = frozenset({"dobj", "pobj", "dative", "iobj", "obj"})
 SPECULATIVE_MODALS = frozenset({"would", "'d", "could", "might", "must", "should", "may"})
 # Reactions to what the other party said: they carry no fact about the speaker.
 REACTION_RE = re.compile(
@@ -106,8 +107,8 @@ def self_reference(sentence: Span) -> int:
 
 def is_about_speaker(sentence: Span) -> bool:
     mine = _first_person_tokens(sentence)
-    if not mine:
-        return False
+    if not mine or all(t.dep_ in OBJECT_DEPS for t in mine):
+        return False  # "That reminds me of ...", "a fun day for both of us": about something else
     return not _only_frames_a_comment(sentence, mine)
 
 
