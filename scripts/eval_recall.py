@@ -100,12 +100,13 @@ def lme_date(text: str) -> datetime:
 
 def lme_interactions(q: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
-    for sid, date, session in zip(q["haystack_session_ids"], q["haystack_dates"], q["haystack_sessions"], strict=True):
+    sessions = zip(q["haystack_session_ids"], q["haystack_dates"], q["haystack_sessions"], strict=True)
+    for n, (sid, date, session) in enumerate(sessions):
         utterances = [{"id": str(j), "role": "customer" if t["role"] == "user" else "agent", "text": t["content"]}
                       for j, t in enumerate(session) if t["content"].strip()]  # fmt: skip
         if utterances:
             customer = {"identifiers": [{"type": "crm", "value": f"lme-{q['question_id']}"}]}
-            out.append({"external_id": f"lme-{q['question_id']}::{sid}", "channel": "chat",
+            out.append({"external_id": f"lme-{q['question_id']}::{sid}::{n}", "channel": "chat",
                         "started_at": lme_date(date).isoformat(), "utterances": utterances,
                         "customer": customer})  # fmt: skip
     return out
@@ -268,7 +269,7 @@ def eval_lme(http: httpx.Client, questions: list[dict[str, Any]], opts: dict[str
     for q in questions:
         as_of = lme_date(q["question_date"]).isoformat()
         items = recall(http, f"crm:lme-{q['question_id']}", q["question"], {"as_of": as_of, **opts})
-        ranked = dedupe([str(it["source"]["external_id"]).split("::", 1)[1] for it in items])
+        ranked = dedupe([str(it["source"]["external_id"]).split("::")[1] for it in items])
         tok = sum(it["token_count"] for it in items[:10])
         scores.add("service", q["question_type"], lme_metrics(ranked, set(q["answer_session_ids"]), tok))
         lme_baselines(q, dense, scores)
@@ -282,6 +283,7 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=2)
     ap.add_argument("--locomo-convs", help="comma-separated sample ids (default: all)")
     ap.add_argument("--lme-questions", type=int, help="first N non-abstention questions, spread over types")
+    ap.add_argument("--lme-ids", help="comma-separated question ids (overrides --lme-questions)")
     ap.add_argument("--skip-locomo", action="store_true")
     ap.add_argument("--skip-lme", action="store_true")
     ap.add_argument("--min-score", type=float, help="pass min_score to recall (default: the service's)")
@@ -295,6 +297,8 @@ def main() -> None:
         convs = [c for c in convs if c["sample_id"] in args.locomo_convs.split(",")]
     with gzip.open(LME) as f:
         lme = [] if args.skip_lme else lme_subset(json.load(f), args.lme_questions)
+    if args.lme_ids:
+        lme = [q for q in lme_subset(lme, None) if q["question_id"] in args.lme_ids.split(",")]
     dense = DenseModel()
     with running_service(args.url, args.api_key, concurrency=args.concurrency) as (url, key):
         http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120)

@@ -115,3 +115,10 @@ def to_vector(value: object) -> np.ndarray:
     if hasattr(value, "to_numpy"):
         value = value.to_numpy()
     return np.asarray(value, dtype=np.float32)
+
+
+def customer_name(conn: Connection, *, tenant_id: str, customer_id: str) -> str | None:
+    row: Any = conn.execute(
+        "SELECT display_name FROM customers WHERE id = %s AND tenant_id = %s", (customer_id, tenant_id)
+    ).fetchone()
+    return None if row is None else row["display_name"]

@@ -40,8 +40,14 @@ estimate_tokens = item_builder.estimate_tokens
 _DOMAIN_STOPWORDS = re.compile(r"\b(customer|customers|client|agent|agents|user|assistant)('s)?\b", re.IGNORECASE)
 
 
-def lexical_query(query: str) -> str:
-    return _DOMAIN_STOPWORDS.sub(" ", query)
+def lexical_query(query: str, *, customer_name: str | None = None) -> str:
+    """The query's content words: boilerplate roles and the customer's own name (every one of
+    their units is about them, so the name only matches where the other party addresses them)."""
+    query = _DOMAIN_STOPWORDS.sub(" ", query)
+    for part in (customer_name or "").split():
+        if len(part) > 1:
+            query = re.sub(rf"\b{re.escape(part)}('s)?\b", " ", query, flags=re.IGNORECASE)
+    return query
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,9 @@ def _candidates(
     filtered = bool(request.since or request.until or request.kinds or request.types)
     k = index.unit_count(tenant_id=tenant_id, customer_id=customer_id) if filtered else policy.dense_candidates
     dense = index.search(tenant_id=tenant_id, customer_id=customer_id, query=query_vector, k=k)
+    name = episodes_repo.customer_name(conn, tenant_id=tenant_id, customer_id=customer_id)
     lexical = episodes_repo.lexical_search(
-        conn, tenant_id=tenant_id, customer_id=customer_id, query=lexical_query(request.query),
+        conn, tenant_id=tenant_id, customer_id=customer_id, query=lexical_query(request.query, customer_name=name),
         limit=policy.lexical_candidates * (5 if filtered else 1), since=request.since, until=request.until,
     )  # fmt: skip
     by_id: dict[str, Candidate] = {}

@@ -77,3 +77,23 @@ def test_index_holds_typed_units_and_returns_vectors() -> None:
         hits = index.search(tenant_id="t", customer_id="c", query=vecs[1], k=5)
         assert hits[0].unit_id == "s" and hits[0].unit_type == "segment"
         assert np.allclose(index.vectors(tenant_id="t", customer_id="c", ids=["s"])["s"], vecs[1], atol=0.02)
+
+
+def test_lexical_query_drops_the_customers_own_name() -> None:
+    assert "caroline" not in lexical_query("What did Caroline's sister paint?", customer_name="Caroline").lower()
+    assert "paint" in lexical_query("What did Caroline's sister paint?", customer_name="Caroline")
+
+
+def test_micro_batching_embeds_concurrent_queries_together() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from memory_service.embeddings.batching import MicroBatchingEmbedder
+    from tests.fakes import HashingEmbedder
+
+    base = HashingEmbedder(dim=16)
+    batched = MicroBatchingEmbedder(base, window_s=0.01)
+    texts = [f"query number {n}" for n in range(20)]
+    with ThreadPoolExecutor(8) as pool:
+        vectors = list(pool.map(lambda t: batched.embed([t])[0], texts))
+    assert all(np.allclose(v, base.embed([t])[0]) for v, t in zip(vectors, texts, strict=True))
+    assert batched.texts == 20 and batched.batches < 20
