@@ -11,8 +11,8 @@ import numpy as np
 from psycopg import Connection
 
 INSERT_UNIT = (
-    "INSERT INTO episodes (id, tenant_id, customer_id, interaction_id, unit_type, role, position, text, "
-    "utterance_ids, embedding, observed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "INSERT INTO episodes (id, tenant_id, customer_id, interaction_id, unit_type, role, position, text, context, "
+    "utterance_ids, embedding, observed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (id) DO NOTHING"
 )
 

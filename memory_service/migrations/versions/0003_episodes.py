@@ -1,5 +1,6 @@
 """Episodic memory: the customer's utterances (and agents' turns, and interaction summaries)
-stored as recall units with embeddings and a full-text vector.
+stored as recall units with embeddings and a full-text vector. `context` holds the
+neighbouring turns: embedded and searched with the unit, never returned as its text.
 
 Revision ID: 0003
 Revises: 0002
@@ -25,9 +26,10 @@ def upgrade() -> None:
             role text NOT NULL,
             position integer NOT NULL,
             text text NOT NULL,
+            context text NOT NULL DEFAULT '',
             utterance_ids text[] NOT NULL,
             embedding vector(384) NOT NULL,
-            tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED,
+            tsv tsvector GENERATED ALWAYS AS (to_tsvector('english', text || ' ' || context)) STORED,
             observed_at timestamptz NOT NULL,
             created_at timestamptz NOT NULL DEFAULT now()
         );
