@@ -24,8 +24,7 @@ def resolve_or_create_customer(
     conn: Connection, *, tenant_id: str, identifiers: list[tuple[str, str]], name: str | None
 ) -> str:
     """One customer for every identifier seen together; unknown identifiers are linked to it."""
-    for type_, value in sorted(identifiers):
-        repo.lock_key(conn, key=f"ident|{tenant_id}|{type_}|{value}")
+    lock_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
     known = repo.find_customers_by_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
     owners = sorted({repo.root_customer(conn, customer_id=str(row["customer_id"])) for row in known})
     if len(owners) > 1:
@@ -77,17 +76,31 @@ def merge_customers(
 STRONG_IDENTIFIER_TRAITS = {"email": "email", "phone": "phone"}
 
 
+def identifiers_from_traits(traits: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return sorted({(STRONG_IDENTIFIER_TRAITS[k], v) for k, v in traits if k in STRONG_IDENTIFIER_TRAITS})
+
+
+def lock_identifiers(conn: Connection, *, tenant_id: str, identifiers: list[tuple[str, str]]) -> None:
+    """Identifier locks come first in every transaction that takes them, in sorted order."""
+    for type_, value in sorted(identifiers):
+        repo.lock_key(conn, key=f"ident|{tenant_id}|{type_}|{value}")
+
+
+def owners_of(conn: Connection, *, tenant_id: str, identifiers: list[tuple[str, str]]) -> set[str]:
+    known = repo.find_customers_by_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
+    return {repo.root_customer(conn, customer_id=str(row["customer_id"])) for row in known}
+
+
 def link_identifiers_from_traits(
     conn: Connection, *, tenant_id: str, customer_id: str, traits: list[tuple[str, str]], interaction_id: str
 ) -> str:
     """Identifiers the customer stated in the conversation (an email spelled out on a call)
     become identifiers of theirs; one already owned by another customer merges the two.
     Returns the customer id to use from here on (the survivor of any merge)."""
-    identifiers = [(STRONG_IDENTIFIER_TRAITS[k], v) for k, v in traits if k in STRONG_IDENTIFIER_TRAITS]
+    identifiers = identifiers_from_traits(traits)
     if not identifiers:
         return customer_id
-    for type_, value in sorted(identifiers):
-        repo.lock_key(conn, key=f"ident|{tenant_id}|{type_}|{value}")
+    lock_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
     known = repo.find_customers_by_identifiers(conn, tenant_id=tenant_id, identifiers=identifiers)
     others = sorted({repo.root_customer(conn, customer_id=str(r["customer_id"])) for r in known} - {customer_id})
     if others:

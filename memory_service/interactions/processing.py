@@ -13,10 +13,13 @@ import structlog
 from psycopg_pool import ConnectionPool
 
 from memory_service.customers import repository as customers_repo
+from memory_service.customers import service as customers
 from memory_service.embeddings import Embedder
 from memory_service.episodes import service as episodes
 from memory_service.extraction import Extractor
 from memory_service.interactions import repository as repo
+from memory_service.interactions.service import lock_with_customers
+from memory_service.observations.reconcile import stated_traits
 from memory_service.observations.service import reconcile_observations
 from schemas.interactions import InteractionIn
 
@@ -46,12 +49,16 @@ def process_interaction(
     units = episodes.build_units(payload, summary=extraction.summary, summary_utterance_ids=summary_ids)
     unit_vectors = episodes.embed_units(embedder, units)
 
+    stated = customers.identifiers_from_traits(stated_traits(extraction.observations))
+    tenant_id = str(claimed["tenant_id"])
     with pool.connection() as conn, conn.transaction():
-        row = repo.lock_for_commit(conn, interaction_id=interaction_id)
+        # Lock order (as in ingestion and merges): identifiers, customers by id, the interaction.
+        customers.lock_identifiers(conn, tenant_id=tenant_id, identifiers=stated)
+        owners = customers.owners_of(conn, tenant_id=tenant_id, identifiers=stated)
+        row = lock_with_customers(conn, interaction_id=interaction_id, also=owners)
         if row is None or row["status"] == "done":
             return ProcessingOutcome(status="skipped")
-        tenant_id, customer_id = str(row["tenant_id"]), str(row["customer_id"])
-        customers_repo.lock_customer(conn, customer_id=customer_id)
+        customer_id = str(row["customer_id"])
         result = reconcile_observations(
             conn,
             tenant_id=tenant_id,

@@ -58,7 +58,15 @@ def claim_for_processing(conn: Connection, *, interaction_id: str) -> dict[str, 
     ).fetchone()
 
 
-def lock_for_commit(conn: Connection, *, interaction_id: str) -> dict[str, Any] | None:
+def get_owner(conn: Connection, *, interaction_id: str, tenant_id: str | None = None) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT id, tenant_id, customer_id, status FROM interactions "
+        "WHERE id = %s AND (%s::uuid IS NULL OR tenant_id = %s)",
+        (interaction_id, tenant_id, tenant_id),
+    ).fetchone()
+
+
+def lock_row(conn: Connection, *, interaction_id: str) -> dict[str, Any] | None:
     return conn.execute(  # type: ignore[return-value]
         "SELECT id, tenant_id, customer_id, status FROM interactions WHERE id = %s FOR UPDATE", (interaction_id,)
     ).fetchone()
@@ -117,10 +125,3 @@ def delete_interaction(conn: Connection, *, tenant_id: str, interaction_id: str)
     return conn.execute(  # type: ignore[return-value]
         "DELETE FROM interactions WHERE id = %s AND tenant_id = %s RETURNING customer_id", (interaction_id, tenant_id)
     ).fetchone()
-
-
-def lock_interaction_customer(conn: Connection, *, tenant_id: str, interaction_id: str) -> str | None:
-    row: Any = conn.execute(
-        "SELECT customer_id FROM interactions WHERE id = %s AND tenant_id = %s FOR UPDATE", (interaction_id, tenant_id)
-    ).fetchone()
-    return None if row is None else str(row["customer_id"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from psycopg import Connection
@@ -81,13 +81,36 @@ def get_interaction_status(conn: Connection, *, tenant_id: str, interaction_id: 
     return _status_model(row)
 
 
+def lock_with_customers(
+    conn: Connection, *, interaction_id: str, tenant_id: str | None = None, also: Iterable[str] = ()
+) -> dict[str, Any] | None:
+    """Lock the interaction's customer (and `also`), in sorted order, and then the interaction row.
+
+    One lock order everywhere: identifier locks, then customers by id, then interaction rows.
+    A merge locks both customers before it moves their interactions, so a writer that locked
+    the interaction row first and then waited for its customer could deadlock with it. If a
+    merge moved the interaction while we waited, lock its new customer and check again.
+    """
+    for _ in range(5):
+        owner = repo.get_owner(conn, interaction_id=interaction_id, tenant_id=tenant_id)
+        if owner is None:
+            return None
+        customers = sorted({customers_repo.root_customer(conn, customer_id=str(owner["customer_id"])), *also})
+        for customer_id in customers:
+            customers_repo.lock_customer(conn, customer_id=customer_id)
+        row = repo.lock_row(conn, interaction_id=interaction_id)
+        if row is None or str(row["customer_id"]) in customers:
+            return row
+    raise RuntimeError(f"interaction {interaction_id} kept moving between customers")
+
+
 def forget_interaction(conn: Connection, *, tenant_id: str, interaction_id: str) -> str:
     """Delete one interaction and whatever rests only on it. Returns the customer id."""
     interaction_id = _as_uuid(interaction_id)
-    customer_id = repo.lock_interaction_customer(conn, tenant_id=tenant_id, interaction_id=interaction_id)
-    if customer_id is None:
+    row = lock_with_customers(conn, interaction_id=interaction_id, tenant_id=tenant_id)
+    if row is None:
         raise NotFoundError(f"interaction {interaction_id!r} not found", loc=("path", "interaction_id"))
-    customers_repo.lock_customer(conn, customer_id=customer_id)
+    customer_id = str(row["customer_id"])
     repo.delete_interaction(conn, tenant_id=tenant_id, interaction_id=interaction_id)
     observations_repo.delete_unsupported(conn, customer_id=customer_id)
     recompute_support(conn, customer_id=customer_id)

@@ -136,6 +136,12 @@ def _conflicting_trait_keys(extracted: list[ExtractedObservation]) -> set[str]:
     return {key for key, seen in values.items() if len(seen) > 1}
 
 
+def stated_traits(extracted: list[ExtractedObservation]) -> list[tuple[str, str]]:
+    """(trait key, value) of every trait stated once, without a conflicting value beside it."""
+    conflicted = _conflicting_trait_keys(extracted)
+    return [(o.trait_key, o.value) for o in extracted if o.trait_key and o.value and o.trait_key not in conflicted]
+
+
 class _Reconciler:
     def __init__(self, conn: Connection, *, tenant_id: str, customer_id: str, interaction_id: str, dim: int):
         self.conn = conn
@@ -219,10 +225,10 @@ def reconcile_observations(
     from memory_service.customers.service import link_identifiers_from_traits
 
     conflicted = _conflicting_trait_keys(extracted)
-    traits = [(o.trait_key, o.value) for o in extracted if o.trait_key and o.value and o.trait_key not in conflicted]
     customer_id = link_identifiers_from_traits(
-        conn, tenant_id=tenant_id, customer_id=customer_id, traits=traits, interaction_id=interaction_id  # type: ignore[arg-type]
-    )
+        conn, tenant_id=tenant_id, customer_id=customer_id, traits=stated_traits(extracted),
+        interaction_id=interaction_id,
+    )  # fmt: skip
     extracted, vectors = _merge_near_duplicates(extracted, vectors)
     reconciler = _Reconciler(
         conn, tenant_id=tenant_id, customer_id=customer_id, interaction_id=interaction_id, dim=vectors.shape[1]

@@ -149,3 +149,66 @@ def test_forgetting_a_source_lowers_confidence_back(api) -> None:
     [after] = [o for o in _observations(api) if "night" in o["text"]]
     assert after["confidence"] == alone["confidence"]
     assert [s["interaction_id"] for s in after["sources"]] == [first["interaction_id"]]
+
+
+def test_concurrent_workers_merging_the_same_two_customers_do_not_deadlock(api) -> None:
+    """Each caller states the other customer's email at the same time: both workers merge the
+    same pair. With one lock order (identifiers, customers by id, interaction) neither fails."""
+    for round_ in range(4):
+        _merge_race(api, round_)
+
+
+def _merge_race(api, round_: int) -> None:  # type: ignore[no-untyped-def]
+    from memory_service.extraction import RuleBasedExtractor, load_spacy
+    from memory_service.interactions import service as interactions
+    from memory_service.interactions.processing import process_interaction
+    from schemas.interactions import InteractionIn
+
+    phones = [f"+1555000{round_}001", f"+1555000{round_}002"]
+    emails = [f"ann{round_}@example.com", f"bo{round_}@example.com"]
+    for n, (phone, email) in enumerate(zip(phones, emails, strict=True)):
+        identifiers = [{"type": "phone", "value": phone}, {"type": "email", "value": email}]
+        _say(api, f"2026-10-0{n + 1}T10:00:00Z", "I need help with my order.", customer={"identifiers": identifiers})
+    runtime = api.runtime
+    ids = []
+    for phone, other_email in zip(phones, reversed(emails), strict=True):
+        payload = InteractionIn.model_validate(example_interaction(
+            started_at="2026-10-05T10:00:00Z", customer={"identifiers": [{"type": "phone", "value": phone}]},
+            utterances=[{"id": "u1", "role": "customer", "text": f"My email is {other_email}."}]))  # fmt: skip
+        with runtime.pool.connection() as conn:
+            accepted, _ = interactions.submit_interaction(conn, tenant_id=api.tenant_id, payload=payload)
+        ids.append(accepted.interaction_id)
+    extractor = RuleBasedExtractor(load_spacy(runtime.settings.spacy_model))
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(ids), timeout=60)
+
+    class SlowEmbedder:  # both workers reach their commit transaction together
+        def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+            self.inner = inner
+
+        def embed(self, texts):  # type: ignore[no-untyped-def]
+            out = self.inner.embed(texts)
+            barrier.wait()
+            return out
+
+        def __getattr__(self, name):  # type: ignore[no-untyped-def]
+            return getattr(self.inner, name)
+
+    def run(interaction_id: str) -> None:
+        try:
+            process_interaction(runtime.pool, interaction_id=interaction_id, extractor=extractor,
+                                embedder=SlowEmbedder(runtime.embedder.embedder))  # fmt: skip
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    statuses = [api.get(f"/v1/interactions/{i}").json() for i in ids]
+    assert [s["status"] for s in statuses] == ["done", "done"]
+    survivor = api.get(f"/v1/customers/email%3Aann{round_}%40example.com/profile").json()["customer_id"]
+    assert api.get(f"/v1/customers/email%3Abo{round_}%40example.com/profile").json()["customer_id"] == survivor
+    assert {s["customer_id"] for s in statuses} == {survivor}
