@@ -106,9 +106,7 @@ def test_email_spelled_out_in_a_call_links_and_merges(api) -> None:
 
 def test_concurrent_workers_on_one_customer_are_safe(api) -> None:
     """Two interactions of one customer reconciled at the same time, in threads of this process."""
-    from memory_service.extraction import RuleBasedExtractor, load_spacy
     from memory_service.interactions import service as interactions
-    from memory_service.interactions.processing import process_interaction
     from schemas.interactions import InteractionIn
 
     runtime = api.runtime
@@ -119,22 +117,7 @@ def test_concurrent_workers_on_one_customer_are_safe(api) -> None:
         with runtime.pool.connection() as conn:
             accepted, _ = interactions.submit_interaction(conn, tenant_id=api.tenant_id, payload=payload)
         ids.append(accepted.interaction_id)
-    extractor = RuleBasedExtractor(load_spacy(runtime.settings.spacy_model))
-    errors: list[BaseException] = []
-
-    def run(interaction_id: str) -> None:
-        try:
-            process_interaction(runtime.pool, interaction_id=interaction_id, extractor=extractor,
-                                embedder=runtime.embedder.embedder)  # fmt: skip
-        except BaseException as exc:  # noqa: BLE001
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in ids]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not _process_concurrently(runtime, ids)
     [obs] = [o for o in _observations(api) if "night" in o["text"]]
     assert len(obs["sources"]) == 2
 
@@ -159,9 +142,7 @@ def test_concurrent_workers_merging_the_same_two_customers_do_not_deadlock(api) 
 
 
 def _merge_race(api, round_: int) -> None:  # type: ignore[no-untyped-def]
-    from memory_service.extraction import RuleBasedExtractor, load_spacy
     from memory_service.interactions import service as interactions
-    from memory_service.interactions.processing import process_interaction
     from schemas.interactions import InteractionIn
 
     phones = [f"+1555000{round_}001", f"+1555000{round_}002"]
@@ -178,8 +159,6 @@ def _merge_race(api, round_: int) -> None:  # type: ignore[no-untyped-def]
         with runtime.pool.connection() as conn:
             accepted, _ = interactions.submit_interaction(conn, tenant_id=api.tenant_id, payload=payload)
         ids.append(accepted.interaction_id)
-    extractor = RuleBasedExtractor(load_spacy(runtime.settings.spacy_model))
-    errors: list[BaseException] = []
     barrier = threading.Barrier(len(ids), timeout=60)
 
     class SlowEmbedder:  # both workers reach their commit transaction together
@@ -194,10 +173,26 @@ def _merge_race(api, round_: int) -> None:  # type: ignore[no-untyped-def]
         def __getattr__(self, name):  # type: ignore[no-untyped-def]
             return getattr(self.inner, name)
 
+    assert not _process_concurrently(runtime, ids, embedder=SlowEmbedder(runtime.embedder.embedder))
+    statuses = [api.get(f"/v1/interactions/{i}").json() for i in ids]
+    assert [s["status"] for s in statuses] == ["done", "done"]
+    survivor = api.get(f"/v1/customers/email%3Aann{round_}%40example.com/profile").json()["customer_id"]
+    assert api.get(f"/v1/customers/email%3Abo{round_}%40example.com/profile").json()["customer_id"] == survivor
+    assert {s["customer_id"] for s in statuses} == {survivor}
+
+
+def _process_concurrently(runtime, ids: list[str], embedder=None) -> list[BaseException]:  # type: ignore[no-untyped-def]
+    """Process the interactions in threads of this process, all at once; returns the errors."""
+    from memory_service.extraction import RuleBasedExtractor, load_spacy
+    from memory_service.interactions.processing import process_interaction
+
+    extractor = RuleBasedExtractor(load_spacy(runtime.settings.spacy_model))
+    errors: list[BaseException] = []
+
     def run(interaction_id: str) -> None:
         try:
             process_interaction(runtime.pool, interaction_id=interaction_id, extractor=extractor,
-                                embedder=SlowEmbedder(runtime.embedder.embedder))  # fmt: skip
+                                embedder=embedder or runtime.embedder.embedder)  # fmt: skip
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -206,9 +201,4 @@ def _merge_race(api, round_: int) -> None:  # type: ignore[no-untyped-def]
         t.start()
     for t in threads:
         t.join()
-    assert not errors
-    statuses = [api.get(f"/v1/interactions/{i}").json() for i in ids]
-    assert [s["status"] for s in statuses] == ["done", "done"]
-    survivor = api.get(f"/v1/customers/email%3Aann{round_}%40example.com/profile").json()["customer_id"]
-    assert api.get(f"/v1/customers/email%3Abo{round_}%40example.com/profile").json()["customer_id"] == survivor
-    assert {s["customer_id"] for s in statuses} == {survivor}
+    return errors
