@@ -169,9 +169,23 @@ class _Reconciler:
                            utterance_ids=obs.utterance_ids, observed_at=obs.observed_at,
                            confidence=obs.confidence):  # fmt: skip
             confidence = combined_confidence(twin["confidence"], obs.confidence)
+            self._carry_resolution(twin, obs)
             repo.reinforce(self.conn, observation_id=twin["id"], confidence=confidence, seen_at=obs.observed_at)
             twin["confidence"] = confidence
             self.result.updated += 1
+
+    def _carry_resolution(self, twin: dict[str, Any], obs: ExtractedObservation) -> None:
+        """An open issue raised again and resolved in a later interaction is resolved. The reverse
+        is not done: a customer recounting an old problem does not reopen it."""
+        if obs.kind != "issue" or not obs.attributes.get("resolved") or twin["attributes"].get("resolved"):
+            return
+        if obs.observed_at < (twin.get("last_seen_at") or twin["observed_at"]):
+            return
+        keys = ("resolved", "resolved_by", "resolution")
+        resolution: dict[str, Any] = {k: obs.attributes[k] for k in keys if k in obs.attributes}
+        resolution["resolved_in"] = self.interaction_id
+        repo.merge_attributes(self.conn, observation_id=twin["id"], attributes=resolution)
+        twin["attributes"] = {**twin["attributes"], **resolution}
 
     def _insert(
         self, obs: ExtractedObservation, vec: np.ndarray, *, replaces: list[dict[str, Any]],

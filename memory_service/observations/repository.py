@@ -30,7 +30,8 @@ LEFT JOIN LATERAL (
 def active_for_reconcile(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
     return conn.execute(  # type: ignore[return-value]
         "SELECT id, kind, text, content_key, trait_key, attributes, embedding, confidence, support_count, "
-        "observed_at, valid_from, needs_review FROM observations WHERE customer_id = %s AND status = 'active' "
+        "observed_at, last_seen_at, valid_from, needs_review FROM observations "
+        "WHERE customer_id = %s AND status = 'active' "
         "ORDER BY observed_at, id",
         (customer_id,),
     ).fetchall()
@@ -103,6 +104,13 @@ def reinforce(conn: Connection, *, observation_id: Any, confidence: float, seen_
         "UPDATE observations SET confidence = %s, support_count = support_count + 1, "
         "last_seen_at = GREATEST(last_seen_at, %s), updated_at = now() WHERE id = %s",
         (confidence, seen_at, observation_id),
+    )
+
+
+def merge_attributes(conn: Connection, *, observation_id: Any, attributes: dict[str, Any]) -> None:
+    conn.execute(
+        "UPDATE observations SET attributes = attributes || %s, updated_at = now() WHERE id = %s",
+        (Jsonb(attributes), observation_id),
     )
 
 
@@ -224,7 +232,6 @@ def delete_observation(conn: Connection, *, observation_id: Any) -> None:
 
 def set_confidence(conn: Connection, *, observation_id: Any, confidence: float, extra_support: int) -> None:
     conn.execute(
-        "UPDATE observations SET confidence = %s, support_count = support_count + %s, updated_at = now() "
-        "WHERE id = %s",
+        "UPDATE observations SET confidence = %s, support_count = support_count + %s, updated_at = now() WHERE id = %s",
         (confidence, extra_support, observation_id),
     )

@@ -29,3 +29,23 @@ def test_profile_shows_open_issues_commitments_and_summaries(api) -> None:
     assert "damaged" in profile["summary"]
     # The email stated in the call is now an identifier of the customer.
     assert {"type": "email", "value": "ana@example.com"} in profile["identifiers"]
+
+
+def test_an_issue_resolved_in_a_later_interaction_leaves_the_open_issues(api) -> None:
+    api.ingest(example_interaction(started_at="2026-10-01T10:00:00Z", ended_at=None, utterances=[
+        {"id": "a1", "role": "customer", "text": "My order arrived damaged."},
+        {"id": "a2", "role": "agent", "text": "Let me look into it."},
+    ]))  # fmt: skip
+    profile = api.get("/v1/customers/phone%3A%2B15551234567/profile").json()
+    assert any("damaged" in i["text"] for i in profile["open_issues"])
+    second = api.ingest(example_interaction(started_at="2026-10-03T10:00:00Z", ended_at=None, utterances=[
+        {"id": "b1", "role": "customer", "text": "My order arrived damaged."},
+        {"id": "b2", "role": "agent", "text": "I've issued a full refund for it."},
+    ]))  # fmt: skip
+    profile = api.get("/v1/customers/phone%3A%2B15551234567/profile").json()
+    assert not any("damaged" in i["text"] for i in profile["open_issues"])
+    [issue] = [o for o in api.get("/v1/customers/phone%3A%2B15551234567/observations", params={"kind": "issue"}).json()[
+        "items"] if "damaged" in o["text"]]  # fmt: skip
+    assert issue["attributes"]["resolved"] is True
+    assert issue["attributes"]["resolved_in"] == second["interaction_id"]
+    assert len(issue["sources"]) == 2
