@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -104,23 +105,64 @@ def up(
     url = f"http://{host}:{port}"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "service.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency", str(concurrency)],
-        preexec_fn=_die_with_parent,
-    )
+    worker = _WorkerAfterReady(url, [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency",
+                                     str(concurrency)])  # fmt: skip
     # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so cleanup runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    typer.echo(f"memory-service on {url} (data: {settings.data_dir}); worker pid {worker.pid}", err=True)
+    typer.echo(f"memory-service on {url} (data: {settings.data_dir}); the worker starts once the API is ready",
+               err=True)  # fmt: skip
     typer.echo(url)
     try:
         _serve(settings, host, port)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        worker.stop()
         _stop_handles(handles)
+
+
+class _WorkerAfterReady:
+    """Starts the Celery worker once the API answers /readyz, so the two do not compete for
+    the cores while the API loads its model and index: readiness means recall can be served;
+    interactions posted meanwhile are committed and queued, and processed when the worker is up
+    (seconds later). The spawning thread stays alive until stop(): the worker's parent-death
+    signal is tied to the thread that forked it."""
+
+    def __init__(self, url: str, command: list[str]) -> None:
+        self.url, self.command = url, command
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="worker-starter", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import httpx
+
+        while not self._stop.wait(0.2):
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+        with self._lock:
+            if self._stopping:
+                return
+            self.proc = subprocess.Popen(self.command, preexec_fn=_die_with_parent)
+        typer.echo(f"worker pid {self.proc.pid}", err=True)
+        self._stop.wait()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            proc = self.proc
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self._stop.set()
+        self._thread.join(timeout=5)
 
 
 @app.command()

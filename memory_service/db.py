@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
 import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg.abc import Buffer
+from psycopg.adapt import Loader
+from psycopg.pq import Format
 from psycopg.rows import dict_row
+from psycopg.types import TypeInfo
 from psycopg_pool import ConnectionPool
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
+class _NumpyVectorBinaryLoader(Loader):
+    """pgvector's binary form (uint16 dim, uint16 unused, big-endian float32s) straight to numpy."""
+
+    format = Format.BINARY
+
+    def load(self, data: Buffer) -> np.ndarray:
+        return np.frombuffer(data, dtype=">f4", offset=4).astype(np.float32)
+
+
 def _configure(conn: psycopg.Connection) -> None:
     register_vector(conn)
+    info = TypeInfo.fetch(conn, "vector")
+    if info is not None:  # binary reads (the index's) skip pgvector's Vector object
+        conn.adapters.register_loader(info.oid, _NumpyVectorBinaryLoader)
     conn.row_factory = dict_row  # type: ignore[assignment]
 
 
@@ -59,8 +76,43 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+
+
+def head_revisions() -> set[str] | None:
+    """The migration heads, read from the version files' `revision`/`down_revision` lines
+    (None if a file does not parse that simply: then Alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text()
+        rev, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if rev is None or down is None:
+            return None
+        revisions.add(rev.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return (revisions - parents) or None
+
+
+def at_head(url: str) -> bool:
+    """True when the database is already at the migrations' head: a restart then skips
+    importing Alembic and SQLAlchemy (a second or two of start-up on the 2-core box)."""
+    heads = head_revisions()
+    if heads is None:
+        return False
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except psycopg.Error:
+        return False
+    return {r[0] for r in rows} == heads
+
+
 def migrate(url: str) -> None:
     """Bring the schema to head with Alembic (safe to call from several processes)."""
+    if at_head(url):
+        return
     from alembic import command
     from alembic.config import Config
 

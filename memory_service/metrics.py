@@ -16,3 +16,5 @@ RECALL_ITEMS = Histogram("memory_recall_items", "Items returned per recall", buc
 INDEX_VECTORS = Gauge("memory_index_vectors", "Vectors held by the in-process index")
 INDEX_CUSTOMERS = Gauge("memory_index_customers", "Customers held by the in-process index")
 QUERY_CACHE_HITS = Gauge("memory_query_cache_hits", "Query embedding cache hits")
+QUERY_CACHE_MISSES = Gauge("memory_query_cache_misses", "Query embeddings computed (cache misses)")
+QUERY_EMBED_BATCHES = Gauge("memory_query_embed_batches", "Model calls made for query embeddings (micro-batches)")

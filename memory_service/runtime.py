@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import structlog
@@ -11,17 +13,43 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.config import Settings
 from memory_service.db import create_pool, migrate, wait_for_database
-from memory_service.embeddings import CachedQueryEmbedder, Embedder, SentenceTransformerEmbedder
+from memory_service.embeddings import (
+    CachedQueryEmbedder,
+    Embedder,
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+    mean_pooling,
+)
 from memory_service.embeddings.batching import MicroBatchingEmbedder
 from memory_service.index import CustomerVectorIndex, PgVectorIndex, VectorIndex
 from memory_service.index.sync import IndexSynchronizer
 from memory_service.interactions.service import requeue_stale
+from memory_service.logging import limit_torch_threads
 from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
 from memory_service.tenants.service import ApiKeyAuthenticator, ensure_bootstrap_key
 
 log = structlog.get_logger(__name__)
+
+
+class StartupTimer:
+    """Seconds spent in each start-up phase, logged as `startup_phase` and kept for /readyz."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            took = round(time.perf_counter() - started, 3)
+            with self._lock:
+                self.phases[name] = took
+            log.info("startup_phase", phase=name, seconds=took)
 
 
 @dataclass
@@ -36,6 +64,7 @@ class ApiRuntime:
     broker_ping: Callable[[], bool]
     recall_policy: RecallPolicy
     reranker: Reranker | None = None  # a port; nothing plugged in by default
+    startup: StartupTimer = field(default_factory=StartupTimer)
     _stop: threading.Event = field(default_factory=threading.Event)
     _reaper: threading.Thread | None = None
 
@@ -76,19 +105,54 @@ class ApiRuntime:
 
 
 def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -> ApiRuntime:
+    """Database, schema, index and query model, ready to serve recall.
+
+    The model loads in a thread of its own (importing torch and sentence-transformers is most
+    of it) while the main thread migrates and loads the index (file reads and Postgres waits),
+    so a restart costs about the longer of the two rather than their sum."""
     from workers.celery_app import configure_celery, enqueue_interaction
 
     assert settings.database_url and settings.redis_url, "database and broker URLs must be resolved first"
-    wait_for_database(settings.database_url)
-    migrate(settings.database_url)
+    timer = StartupTimer()
+    loaded: dict[str, Embedder] = {}
+    failed: list[BaseException] = []
+
+    def load_model() -> None:
+        try:
+            with timer.phase("model"):
+                limit_torch_threads(settings.torch_threads)
+                loaded["model"] = embedder or query_embedder(settings)
+        except BaseException as exc:  # re-raised in the main thread
+            failed.append(exc)
+
+    loader = threading.Thread(target=load_model, name="model-loader", daemon=True)
+    loader.start()
+    with timer.phase("database"):
+        wait_for_database(settings.database_url)
+    with timer.phase("migrate"):
+        migrate(settings.database_url)
     pool = create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
     if settings.bootstrap_api_key:
         with pool.connection() as conn:
             ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)
-    celery = configure_celery(settings)
-    base = embedder or SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+    with timer.phase("broker_client"):
+        celery = configure_celery(settings)
+    dim = embedder.dim if embedder is not None else settings.embedding_dim
+    index, syncer = _build_index(settings, pool, dim)
+    if syncer is not None:
+        with timer.phase("index"):
+            syncer.start()
+    with timer.phase("model_wait"):
+        loader.join()
+    if failed or loaded["model"].dim != dim:
+        if syncer is not None:
+            syncer.stop()
+        pool.close()
+        if failed:
+            raise failed[0]
+        raise ValueError(f"the embedding model makes {loaded['model'].dim}-d vectors, MEMORY_EMBEDDING_DIM is {dim}")
+    base = loaded["model"]
     batched = MicroBatchingEmbedder(base, window_s=settings.query_batch_window_ms / 1000.0)
-    index, syncer = _build_index(settings, pool, base.dim)
     runtime = ApiRuntime(
         settings=settings,
         pool=pool,
@@ -101,11 +165,18 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
         recall_policy=RecallPolicy(
             min_score=settings.recall_min_score, relative_cutoff=settings.recall_relative_cutoff
         ),
+        startup=timer,
     )
-    if syncer is not None:
-        syncer.start()
     runtime.start_reaper()
     return runtime
+
+
+def query_embedder(settings: Settings) -> Embedder:
+    """The API's model: run without sentence-transformers when its form allows (see mean_pooling)."""
+    path = settings.embedding_model or bundled_model_path()
+    if mean_pooling.supported(path):
+        return mean_pooling.MeanPoolingEmbedder(path, batch_size=settings.embedding_batch_size)
+    return SentenceTransformerEmbedder(path, batch_size=settings.embedding_batch_size)
 
 
 def _build_index(settings: Settings, pool: ConnectionPool, dim: int) -> tuple[VectorIndex, IndexSynchronizer | None]:

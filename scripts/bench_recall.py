@@ -3,7 +3,16 @@ recall latency/throughput at several concurrencies, FAISS vs pgvector, index mem
 observation, and time to ready after a restart (snapshot vs. build from Postgres).
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/bench_recall.py [--customers 10000] [--per-customer 100]
-        [--concurrency 1,8,32] [--seconds 15] [--queries 400]
+        [--concurrency 1,8] [--seconds 15] [--queries 400] [--data-dir DIR]
+
+Two kinds of HTTP load, reported separately:
+- cached: `--queries` distinct query texts (agents repeat questions), each sent once beforehand,
+  so every measured request finds its query embedding in the LRU cache;
+- cold: every request a query text never sent before, so every request embeds its query
+  (micro-batched with whatever else is waiting for the model).
+Each request picks a random customer. The search comparison times the vector search alone,
+server side, on the same customers and query vectors: FAISS in process vs. the pgvector path
+(round trip and Postgres execution time from EXPLAIN ANALYZE).
 
 Observation vectors are synthetic but realistic in geometry: each is a real MiniLM embedding
 of one of a few hundred topic sentences plus Gaussian noise, renormalised, so queries (real
@@ -47,10 +56,27 @@ def topics() -> list[str]:
     return [f"The customer's {s} {p}." for s in SUBJECTS for p in PROBLEMS]
 
 
+FORMS = ["what happened with the {s}?", "did the {s} get fixed", "{s} {p}", "any problem with the {s} lately",
+         "is the {s} issue resolved"]  # fmt: skip
+
+
 def queries(rng: random.Random, n: int) -> list[str]:
-    forms = ["what happened with the {s}?", "did the {s} get fixed", "{s} {p}", "any problem with the {s} lately",
-             "is the {s} issue resolved"]  # fmt: skip
-    return [rng.choice(forms).format(s=rng.choice(SUBJECTS), p=rng.choice(PROBLEMS)) for _ in range(n)]
+    """n distinct query texts."""
+    found: dict[str, None] = {}
+    while len(found) < n:
+        found[rng.choice(FORMS).format(s=rng.choice(SUBJECTS), p=rng.choice(PROBLEMS))] = None
+    return list(found)
+
+
+def cold_queries(rng: random.Random, n: int, avoid: set[str]) -> list[str]:
+    """n distinct texts, none in `avoid`, none cached: two complaints in one question."""
+    found: dict[str, None] = {}
+    while len(found) < n:
+        text = (rng.choice(FORMS).format(s=rng.choice(SUBJECTS), p=rng.choice(PROBLEMS)).rstrip("?")
+                + f" and the {rng.choice(SUBJECTS)} that {rng.choice(PROBLEMS)}")  # fmt: skip
+        if text not in avoid:
+            found[text] = None
+    return list(found)
 
 
 def bulk_load(url: str, customers: int, per_customer: int, centroids: np.ndarray, texts: list[str]) -> float:
@@ -104,7 +130,8 @@ class Service:
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
-    def start(self) -> float:
+    def start(self) -> tuple[float, dict[str, float]]:
+        """Seconds until /readyz answers 200, and the service's own start-up phases."""
         env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
         env.update({"MEMORY_BOOTSTRAP_API_KEY": BOOTSTRAP_KEY, "HF_HUB_OFFLINE": "1", "MEMORY_LOG_LEVEL": "WARNING",
                     "MEMORY_VECTOR_BACKEND": self.backend, "MEMORY_DB_POOL_MAX": "40"})  # fmt: skip
@@ -114,23 +141,34 @@ class Service:
         cmd = [sys.executable, "-m", "memory_service.cli", "up", "--port", str(port), "--data-dir", str(self.data_dir)]
         started = time.monotonic()
         self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
-        wait_ready(self.url, timeout=1200, proc=self.proc)
-        return time.monotonic() - started
+        wait_ready(self.url, timeout=1800, proc=self.proc)
+        took = time.monotonic() - started
+        phases = httpx.get(f"{self.url}/readyz", timeout=5).json().get("startup_seconds", {})
+        return took, phases
 
     def rss_mb(self) -> float:
         assert self.proc
         return psutil.Process(self.proc.pid).memory_info().rss / 2**20
 
+    def metrics(self) -> dict[str, float]:
+        found = {}
+        for line in httpx.get(f"{self.url}/metrics", timeout=5).text.splitlines():
+            if line.startswith(("memory_query_cache_", "memory_query_embed_")):
+                name, value = line.split()
+                found[name] = float(value)
+        return found
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(120)
+                self.proc.wait(300)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
 
 
-def load(url: str, qs: list[str], customers: int, concurrency: int, seconds: float) -> dict[str, float]:
+def load(url: str, next_query: Any, customers: int, concurrency: int, seconds: float) -> dict[str, float]:
+    """Closed loop: `concurrency` clients, each sending its next recall as soon as the last answered."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -140,7 +178,7 @@ def load(url: str, qs: list[str], customers: int, concurrency: int, seconds: flo
         rng = random.Random(seed)
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {BOOTSTRAP_KEY}"}, timeout=30) as http:
             while time.perf_counter() < stop_at:
-                body = {"query": rng.choice(qs), "include_profile": False}
+                body = {"query": next_query(rng), "include_profile": False}
                 started = time.perf_counter()
                 try:
                     ok = http.post(f"/v1/customers/crm%3Abench-{rng.randrange(customers)}/recall", json=body).is_success
@@ -159,39 +197,74 @@ def load(url: str, qs: list[str], customers: int, concurrency: int, seconds: flo
         t.join()
     elapsed = time.perf_counter() - began
     return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "rps": len(latencies) / elapsed, "errors": float(errors[0])}  # fmt: skip
+            "rps": len(latencies) / elapsed, "errors": float(errors[0]), "n": float(len(latencies))}  # fmt: skip
 
 
-def search_microbench(data_dir: Path, db_url: str, query_vecs: np.ndarray, customers: list[tuple[str, str]]) -> tuple:
-    """Server-side vector search alone: FAISS (from the snapshot) vs pgvector, same queries."""
+def warm(url: str, qs: list[str], customers: int) -> None:
+    """Send every distinct query once (4 at a time), so the measured runs find them cached."""
+    pending = list(qs)
+    lock = threading.Lock()
+
+    def take(_: random.Random) -> str:
+        with lock:
+            return pending.pop() if pending else random.choice(qs)
+
+    while pending:
+        load(url, take, customers, 4, 1.0)
+
+
+def search_microbench(
+    data_dir: Path, db_url: str, query_vecs: np.ndarray, customers: list[tuple[str, str]]
+) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+    """The vector search alone, same customers and query vectors: FAISS in process (loaded from
+    the snapshot, as the API holds it) vs. the pgvector backend's query, timed as a round trip and
+    as Postgres's own execution time. Also the index's bytes per unit."""
     from memory_service.db import create_pool
     from memory_service.index import CustomerVectorIndex, PgVectorIndex
+    from memory_service.index.pgvector_index import search_sql
     from memory_service.index.snapshot import load_snapshot
 
     index = CustomerVectorIndex(query_vecs.shape[1], codec="fp16")
     load_snapshot(index, data_dir / "index-snapshot")
     pool = create_pool(db_url, min_size=1, max_size=2)
     pg = PgVectorIndex(pool, query_vecs.shape[1])
-    timings = {}
-    for name, ix in (("faiss", index), ("pgvector", pg)):
-        took = []
+    took: dict[str, list[float]] = {"faiss (in process)": [], "pgvector (round trip)": [],
+                                    "pgvector (server execution)": []}  # fmt: skip
+    for _ in range(2):  # the first pass warms caches (Postgres buffers, FAISS pages); the second is timed
+        for name in took:
+            took[name].clear()
         for n, (tenant, customer) in enumerate(customers):
+            query = query_vecs[n % len(query_vecs)]
             started = time.perf_counter()
-            ix.search(tenant_id=tenant, customer_id=customer, query=query_vecs[n % len(query_vecs)], k=100)
-            took.append((time.perf_counter() - started) * 1000)
-        timings[name] = (percentile(took, 50), percentile(took, 99))
+            index.search(tenant_id=tenant, customer_id=customer, query=query, k=100)
+            took["faiss (in process)"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            pg.search(tenant_id=tenant, customer_id=customer, query=query, k=100)
+            took["pgvector (round trip)"].append((time.perf_counter() - started) * 1000)
+            with pool.connection() as conn:
+                plan: Any = conn.execute(
+                    "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + search_sql(),
+                    {"c": customer, "t": tenant, "q": np.asarray(query, dtype=np.float32), "k": 100},
+                ).fetchone()
+            took["pgvector (server execution)"].append(float(plan["QUERY PLAN"][0]["Execution Time"]))
     pool.close()
-    per_obs = sum(e.index.sa_code_size() * len(e) + e.ids.nbytes + e.types.nbytes for _, e in index.entries())
-    return timings, per_obs / max(len(index), 1)
+    entries = index.entries()
+    units = max(len(index), 1)
+    memory = {
+        "codes": sum(e.index.sa_code_size() * len(e) for _, e in entries) / units,
+        "ids+types": sum(e.ids.nbytes + e.types.nbytes for _, e in entries) / units,  # type: ignore[union-attr]
+        "customers": len(entries),
+    }
+    return {k: (percentile(v, 50), percentile(v, 99)) for k, v in took.items()}, memory
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=10_000)
     ap.add_argument("--per-customer", type=int, default=100)
-    ap.add_argument("--concurrency", default="1,8,32")
+    ap.add_argument("--concurrency", default="1,8")
     ap.add_argument("--seconds", type=float, default=15)
-    ap.add_argument("--queries", type=int, default=400, help="distinct query texts (agents repeat questions)")
+    ap.add_argument("--queries", type=int, default=400, help="distinct query texts for the cached runs")
     ap.add_argument("--data-dir", help="reuse a loaded data dir (kept afterwards)")
     args = ap.parse_args()
     from memory_service.db import migrate
@@ -200,28 +273,44 @@ def main() -> None:
 
     keep = bool(args.data_dir)
     data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="ms-bench-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
     db_url, server = start_embedded_postgres(data_dir / "postgres")  # held open across service restarts
     model = SentenceTransformerEmbedder()
     texts = topics()
     qs = queries(random.Random(3), args.queries)
-    rows: list[list[object]] = []
+    rows: list[list[object]] = [["machine", f"{os.cpu_count()} cores", f"load average {_load()} at start"]]
     try:
         migrate(db_url)
         if not (data_dir / "loaded").exists():
             took = bulk_load(db_url, args.customers, args.per_customer, model.embed(texts), texts)
             (data_dir / "loaded").write_text("1")
             rows.append(["bulk load (COPY)", f"{args.customers * args.per_customer} obs", f"{took:.0f} s"])
-        run_services(args, data_dir, qs, rows)
-        customers = _sample_customers(db_url, 500)
-        timings, per_obs = search_microbench(data_dir, db_url, model.embed(qs[:200]), customers)
+        rss = run_services(args, data_dir, qs, rows)
+        customers = _sample_customers(db_url, 1000)
+        timings, memory = search_microbench(data_dir, db_url, model.embed(qs[:200]), customers)
         for name, (p50, p99) in timings.items():
             rows.append([f"search k=100, {name}", "p50 / p99 ms", f"{p50:.3f} / {p99:.3f}"])
-        rows.append(["index bytes per observation", "codes+ids+types", f"{per_obs:.0f} B"])
+        faiss_p50 = timings["faiss (in process)"][0]
+        for name in ("pgvector (round trip)", "pgvector (server execution)"):
+            rows.append(["search speed-up, faiss vs " + name.split(" ", 1)[1], "p50 ratio",
+                         f"{timings[name][0] / faiss_p50:.1f}x"])  # fmt: skip
+        units = args.customers * args.per_customer
+        rows.append(["index bytes per unit", "fp16 codes + ids + types",
+                     f"{memory['codes']:.0f} + {memory['ids+types']:.0f} B"])  # fmt: skip
+        if "faiss" in rss and "pgvector" in rss:
+            extra = (rss["faiss"] - rss["pgvector"]) * 2**20 / units
+            rows.append(["index bytes per unit, measured", "(API RSS faiss - pgvector) / units", f"{extra:.0f} B"])
+        rows.append(["load average at end", "", _load()])
     finally:
-        print_table("recall at scale", ["what", "setting", "value"], rows)
+        print_table(f"recall at scale: {args.customers} customers x {args.per_customer} observations",
+                    ["what", "setting", "value"], rows)  # fmt: skip
         server.cleanup()
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def _sample_customers(db_url: str, n: int) -> list[tuple[str, str]]:
@@ -232,26 +321,50 @@ def _sample_customers(db_url: str, n: int) -> list[tuple[str, str]]:
     return [(str(t), str(c)) for t, c in found]
 
 
-def run_services(args: Any, data_dir: Path, qs: list[str], rows: list[list[object]]) -> None:
+def _phases(phases: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f}" for k, v in phases.items())
+
+
+def run_services(args: Any, data_dir: Path, qs: list[str], rows: list[list[object]]) -> dict[str, float]:
+    """Start (and for FAISS restart) the service per backend; HTTP load on each. Returns API RSS (MB)."""
+    rss: dict[str, float] = {}
+    cold = iter(cold_queries(random.Random(11), 200_000, set(qs)))
+    cold_lock = threading.Lock()
+
+    def next_cold(_: random.Random) -> str:
+        with cold_lock:
+            return next(cold)
+
     for backend in ("faiss", "pgvector"):
         service = Service(data_dir, backend)
         try:
-            ready = service.start()
-            rows.append([f"{backend}: time to ready", "first start" if backend == "faiss" else "", f"{ready:.1f} s"])
-            rss = service.rss_mb()
+            ready, phases = service.start()
+            first = "first start" + (" (index built from Postgres)" if backend == "faiss" else "")
+            rows.append([f"{backend}: time to ready", first, f"{ready:.1f} s ({_phases(phases)})"])
             if backend == "faiss":
                 service.stop()  # writes the snapshot
-                ready = service.start()
-                rows.append(["faiss: time to ready", "restart (snapshot)", f"{ready:.1f} s"])
-                rss = service.rss_mb()
-            rows.append([f"{backend}: API resident memory", "", f"{rss:.0f} MB"])
-            load(service.url, qs, args.customers, 4, 3)  # warm the query cache and pools
+                ready, phases = service.start()
+                rows.append(["faiss: time to ready", "restart (snapshot)", f"{ready:.1f} s ({_phases(phases)})"])
+            time.sleep(5)  # let the worker started after readiness settle
+            rss[backend] = service.rss_mb()
+            rows.append([f"{backend}: API resident memory", "after start", f"{rss[backend]:.0f} MB"])
+            warm(service.url, qs, args.customers)
             for c in [int(x) for x in args.concurrency.split(",")] if backend == "faiss" else [8]:
-                m = load(service.url, qs, args.customers, c, args.seconds)
-                figures = f"{m['p50']:.1f} / {m['p95']:.1f} / {m['p99']:.1f}, {m['rps']:.0f}/s, {m['errors']:.0f}"
-                rows.append([f"{backend}: HTTP recall c={c}", "p50/p95/p99 ms, rps, errors", figures])
+                for kind, pick in (("cached", lambda rng: rng.choice(qs)), ("cold", next_cold)):
+                    before = service.metrics()
+                    m = load(service.url, pick, args.customers, c, args.seconds)
+                    after = service.metrics()
+                    misses = after.get("memory_query_cache_misses", 0) - before.get("memory_query_cache_misses", 0)
+                    batches = after.get("memory_query_embed_batches", 0) - before.get("memory_query_embed_batches", 0)
+                    figures = (f"{m['p50']:.1f} / {m['p95']:.1f} / {m['p99']:.1f} ms, {m['rps']:.0f}/s, "
+                               f"{m['errors']:.0f} errors, {m['n']:.0f} requests, {misses:.0f} embedded"
+                               + (f" in {batches:.0f} batches" if misses else ""))  # fmt: skip
+                    setting = f"{len(qs)} distinct, all cached" if kind == "cached" else "every query new"
+                    rows.append([f"{backend}: HTTP recall c={c}, {kind}", setting, figures])
+                    print(rows[-1], file=sys.stderr, flush=True)
         finally:
             service.stop()
+    return rss
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ from memory_service.config import Settings, get_settings
 from memory_service.customers.router import router as customers_router
 from memory_service.embeddings import Embedder
 from memory_service.interactions.router import router as interactions_router
-from memory_service.logging import limit_torch_threads
 from memory_service.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from memory_service.observations.router import router as observations_router
 from memory_service.profiles.router import router as profiles_router
@@ -31,7 +30,6 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        limit_torch_threads(settings.torch_threads)
         app.state.runtime = await run_in_threadpool(build_api_runtime, settings, embedder=embedder)
         try:
             yield

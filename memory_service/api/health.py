@@ -6,7 +6,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from memory_service.metrics import INDEX_CUSTOMERS, INDEX_VECTORS, QUERY_CACHE_HITS
+from memory_service.metrics import (
+    INDEX_CUSTOMERS,
+    INDEX_VECTORS,
+    QUERY_CACHE_HITS,
+    QUERY_CACHE_MISSES,
+    QUERY_EMBED_BATCHES,
+)
 
 router = APIRouter(tags=["health"])
 
@@ -31,7 +37,10 @@ def readyz(request: Request) -> JSONResponse:
         checks["model"] = runtime.embedder is not None
         checks["index"] = runtime.index.ready
     ready = all(checks.values())
-    return JSONResponse(status_code=200 if ready else 503, content={"ready": ready, "checks": checks})
+    content: dict[str, object] = {"ready": ready, "checks": checks}
+    if runtime is not None:
+        content["startup_seconds"] = runtime.startup.phases  # where the last start went
+    return JSONResponse(status_code=200 if ready else 503, content=content)
 
 
 @router.get("/metrics")
@@ -41,4 +50,6 @@ def metrics(request: Request) -> Response:
         INDEX_VECTORS.set(len(runtime.index))
         INDEX_CUSTOMERS.set(runtime.index.customer_count)
         QUERY_CACHE_HITS.set(runtime.embedder.hits)
+        QUERY_CACHE_MISSES.set(runtime.embedder.misses)
+        QUERY_EMBED_BATCHES.set(getattr(runtime.embedder.embedder, "batches", runtime.embedder.misses))
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,34 @@
+"""The API's query model (run without sentence-transformers) against the worker's."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from memory_service.embeddings import SentenceTransformerEmbedder, bundled_model_path
+from memory_service.embeddings.mean_pooling import MeanPoolingEmbedder, supported
+
+
+def test_the_bundled_model_is_run_without_sentence_transformers_and_gives_the_same_vectors() -> None:
+    path = bundled_model_path()
+    assert supported(path)
+    texts = ["what happened with the order?", "The parcel arrived damaged; refund by Friday.", "ok", "word " * 400]
+    lean = MeanPoolingEmbedder(path, batch_size=3).embed(texts)  # two batches, the long text truncated
+    reference = SentenceTransformerEmbedder(path).embed(texts)
+    assert lean.shape == reference.shape == (4, 384) and lean.dtype == np.float32
+    assert np.abs(lean - reference).max() < 1e-5
+    assert MeanPoolingEmbedder(path).embed([]).shape == (0, 384)
+
+
+@pytest.mark.parametrize("broken", ["modules.json", "pooling"])
+def test_other_model_forms_fall_back_to_sentence_transformers(tmp_path, broken: str) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    model = tmp_path / "model"
+    shutil.copytree(bundled_model_path(), model)
+    if broken == "modules.json":
+        (model / "modules.json").write_text('[{"idx": 0, "name": "0", "path": "", "type": "x.Transformer"}]')
+    else:
+        (model / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    assert not supported(str(model))
+    assert not supported(str(tmp_path / "missing"))
