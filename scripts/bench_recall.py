@@ -33,6 +33,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,27 +57,29 @@ def topics() -> list[str]:
     return [f"The customer's {s} {p}." for s in SUBJECTS for p in PROBLEMS]
 
 
-FORMS = ["what happened with the {s}?", "did the {s} get fixed", "{s} {p}", "any problem with the {s} lately",
-         "is the {s} issue resolved"]  # fmt: skip
+FORMS = ["what happened when the {s} {p}?", "did the {s} that {p} get fixed", "{s} {p}",
+         "any problem lately, the {s} {p}?", "is it resolved that the {s} {p}"]  # fmt: skip
 
 
 def queries(rng: random.Random, n: int) -> list[str]:
-    """n distinct query texts."""
+    """n distinct query texts (at most 5 x 20 x 14 = 1400)."""
+    n = min(n, len(FORMS) * len(SUBJECTS) * len(PROBLEMS))
     found: dict[str, None] = {}
     while len(found) < n:
         found[rng.choice(FORMS).format(s=rng.choice(SUBJECTS), p=rng.choice(PROBLEMS))] = None
     return list(found)
 
 
-def cold_queries(rng: random.Random, n: int, avoid: set[str]) -> list[str]:
-    """n distinct texts, none in `avoid`, none cached: two complaints in one question."""
-    found: dict[str, None] = {}
-    while len(found) < n:
+def cold_queries(rng: random.Random, avoid: set[str]) -> Iterator[str]:
+    """Endless distinct texts, none in `avoid`, so none cached: two complaints in one question
+    (1400 x 280 combinations; a run uses a few thousand)."""
+    seen = set(avoid)
+    while True:
         text = (rng.choice(FORMS).format(s=rng.choice(SUBJECTS), p=rng.choice(PROBLEMS)).rstrip("?")
-                + f" and the {rng.choice(SUBJECTS)} that {rng.choice(PROBLEMS)}")  # fmt: skip
-        if text not in avoid:
-            found[text] = None
-    return list(found)
+                + f", and the {rng.choice(SUBJECTS)} that {rng.choice(PROBLEMS)}")  # fmt: skip
+        if text not in seen:
+            seen.add(text)
+            yield text
 
 
 def bulk_load(url: str, customers: int, per_customer: int, centroids: np.ndarray, texts: list[str]) -> float:
@@ -328,7 +331,7 @@ def _phases(phases: dict[str, float]) -> str:
 def run_services(args: Any, data_dir: Path, qs: list[str], rows: list[list[object]]) -> dict[str, float]:
     """Start (and for FAISS restart) the service per backend; HTTP load on each. Returns API RSS (MB)."""
     rss: dict[str, float] = {}
-    cold = iter(cold_queries(random.Random(11), 200_000, set(qs)))
+    cold = cold_queries(random.Random(11), set(qs))
     cold_lock = threading.Lock()
 
     def next_cold(_: random.Random) -> str:

@@ -2,9 +2,10 @@
 
 One thread owns the model. Requests queue their text; whenever the model is free the thread
 takes everything queued (up to max_batch) and embeds it in one call, so under load N
-concurrent queries cost about one batch instead of N sequential forward passes, and an
-idle service adds no waiting at all (an optional window can trade a little latency for
-bigger batches).
+concurrent queries cost about one batch instead of N sequential forward passes (all-MiniLM on
+one core: a batch of 8 short queries ~4x the time of one, not 8x). An optional window lets a
+few more requests join, but only while the previous batch had company, so a lone request
+never waits for it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class MicroBatchingEmbedder:
         self._thread.start()
         self.batches = 0
         self.texts = 0
+        self._last_batch = 0
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if len(texts) != 1:
@@ -44,10 +46,11 @@ class MicroBatchingEmbedder:
         with self._cond:
             while not self._queue:
                 self._cond.wait()
-        if self.window_s:
+        if self.window_s and self._last_batch > 1:  # concurrent load: let a few more join
             time.sleep(self.window_s)
         with self._cond:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+        self._last_batch = len(batch)
         return batch
 
     def _run(self) -> None:

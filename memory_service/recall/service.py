@@ -100,8 +100,8 @@ def recall(
     if reranker is not None and candidates:
         _rerank(reranker, request.query, candidates, rows)
     admit = _relevance_gate(candidates, request, policy)
-    chosen = select_diverse(
-        candidates, vectors=vectors, limit=max(request.top_k * 3, 30),
+    chosen = select_diverse(  # admitted ones only: the same choice, far fewer duplicate checks
+        [c for c in candidates if admit(c)], vectors=vectors, limit=max(request.top_k * 3, 30),
         duplicate_cosine=policy.duplicate_cosine, admit=admit,
     )  # fmt: skip
     return _within_budget(customer_id, chosen, rows, request, policy)

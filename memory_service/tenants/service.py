@@ -49,6 +49,14 @@ class ApiKeyAuthenticator:
         self._cache: dict[str, tuple[float, Tenant]] = {}
         self._lock = threading.Lock()
 
+    def cached(self, authorization: str | None) -> Tenant | None:
+        """The tenant if this key was checked within the TTL (no I/O, safe on the event loop)."""
+        if not authorization or not authorization.lower().startswith("bearer "):
+            return None
+        with self._lock:
+            cached = self._cache.get(hash_key(authorization[7:].strip()))
+        return cached[1] if cached and cached[0] > time.monotonic() else None
+
     def authenticate(self, authorization: str | None) -> Tenant:
         if not authorization or not authorization.lower().startswith("bearer "):
             raise UnauthorizedError("missing bearer API key", loc=("header", "authorization"))
