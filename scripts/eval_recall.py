@@ -41,6 +41,7 @@ LOCOMO = DATA / "locomo/locomo10_dev.json"
 LME = DATA / "longmemeval/longmemeval_s_dev.json.gz"
 CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 _WORD = re.compile(r"[a-z0-9]+")
+MAX_UTTERANCE_CHARS = 20_000  # the API's limit; a few LongMemEval turns are pasted documents
 
 
 def tokens(text: str) -> list[str]:
@@ -102,7 +103,8 @@ def lme_interactions(q: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     sessions = zip(q["haystack_session_ids"], q["haystack_dates"], q["haystack_sessions"], strict=True)
     for n, (sid, date, session) in enumerate(sessions):
-        utterances = [{"id": str(j), "role": "customer" if t["role"] == "user" else "agent", "text": t["content"]}
+        utterances = [{"id": str(j), "role": "customer" if t["role"] == "user" else "agent",
+                       "text": t["content"][:MAX_UTTERANCE_CHARS]}
                       for j, t in enumerate(session) if t["content"].strip()]  # fmt: skip
         if utterances:
             customer = {"identifiers": [{"type": "crm", "value": f"lme-{q['question_id']}"}]}

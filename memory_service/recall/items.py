@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -35,19 +37,73 @@ def when_and_provenance(row: dict[str, Any], unit_type: str) -> tuple[datetime |
     return row["observed_at"], frozenset((interaction, str(u)) for u in row["utterance_ids"])
 
 
+_SENTENCE = re.compile(r"[^.!?\[]+(?:[.!?]+|$)|\[[^\]]*\]?", re.UNICODE)
+_WORD = re.compile(r"[a-z0-9]+")
+_SUFFIXES = ("ing", "ed", "es", "s")
+_STOPWORDS = frozenset(
+    "a an and are as at be been but by can could did do does for from had has have how i in is it its me my of on "
+    "or our she he her his that the their them they this to was we were what when where which who why will with "
+    "would you your".split()
+)
+
+
+def stems(text: str) -> set[str]:
+    """Content-word stems (a light suffix strip, enough to match "camping" with "camped")."""
+    out = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _STOPWORDS:
+            continue
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        out.add(word)
+    return out
+
+
 def _clip(text: str, max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     return text[: max_chars - 1].rsplit(" ", 1)[0] + "…"
 
 
-def build_item(row: dict[str, Any], cand: Candidate, *, max_chars: int) -> RecallItem:
+def focus(text: str, query_stems: Collection[str], max_chars: int) -> str:
+    """A long unit cut down to the sentences that carry the query's words: the best-matching
+    sentence (the first when none matches) and then its neighbours while they fit. Short
+    units come back whole; a cut is marked with "…"."""
+    if len(text) <= max_chars:
+        return text
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+    if len(sentences) <= 1:
+        return _clip(text, max_chars)
+    hits = [len(stems(s) & set(query_stems)) for s in sentences]
+    best = max(range(len(sentences)), key=lambda i: (hits[i], -i))
+    lo = hi = best
+    used = len(sentences[best])
+    while True:
+        grown = False
+        for j in (hi + 1, lo - 1):  # the following sentence first: it usually completes the thought
+            if 0 <= j < len(sentences) and used + 1 + len(sentences[j]) <= max_chars:
+                used += 1 + len(sentences[j])
+                lo, hi = min(lo, j), max(hi, j)
+                grown = True
+                break
+        if not grown:
+            break
+    kept = _clip(" ".join(sentences[lo : hi + 1]), max_chars)
+    return ("… " if lo > 0 else "") + kept + (" …" if hi < len(sentences) - 1 and not kept.endswith("…") else "")
+
+
+def build_item(
+    row: dict[str, Any], cand: Candidate, *, max_chars: int, query_stems: Collection[str] = ()
+) -> RecallItem:
     score = round(cand.cosine if cand.cosine is not None else 0.0, 4)
     if cand.unit_type == "observation":
         out = observation_out(row)
         text, confidence, observed_at, source = out.text, out.confidence, out.observed_at, out.source
+        text = focus(text, query_stems, max_chars)
     else:
-        text = _clip(str(row["text"]), max_chars)
+        text = focus(str(row["text"]), query_stems, max_chars)
         confidence = 1.0 if cand.unit_type == "segment" else 0.8  # verbatim vs. extractive summary
         observed_at = row["observed_at"]
         source = Source(interaction_id=str(row["interaction_id"]), external_id=row["external_id"],

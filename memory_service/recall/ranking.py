@@ -24,6 +24,7 @@ class Candidate:
     cosine: float | None = None
     bm25: float | None = None
     fused: float = 0.0
+    inherited: float | None = None  # cosine passed on from the agent turn this unit answers
     observed_at: datetime | None = None
     provenance: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 

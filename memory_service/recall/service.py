@@ -7,12 +7,15 @@ verbatim, one utterance each) and interaction summaries, each with its provenanc
    full text), fused by reciprocal rank fusion.
 2. Postgres re-check: every candidate is re-read, so nothing deleted or superseded since the
    index saw it comes back; kinds/types/since/until filter here.
-3. Time priors: a mild recency boost (request.recency, on by default) and a boost for units
+   The customer's reply to a matching agent turn joins the candidates with part of the
+   turn's score (the question matches the query, the answer holds the evidence).
+3. Priors: per-kind weights (agent turns and summaries count for less than the customer's
+   own words), a mild recency boost (request.recency, on by default) and a boost for units
    inside a time window named in the query ("last month", "3 weeks ago").
 4. Selection: best first, skipping near-duplicates (cosine) and units whose utterances are
    already covered, keeping only relevant items: cosine at least `min_score` and, unless the
    caller set min_score, `relative_cutoff` of the best cosine, or a strong lexical match.
-5. top_k and token_budget.
+5. top_k and token_budget; a long unit is cut to its sentences that carry the query's words.
 """
 
 from __future__ import annotations
@@ -72,7 +75,19 @@ class RecallPolicy:
     duplicate_cosine: float = 0.92
     lexical_relative_cutoff: float = 0.5
     lexical_cosine_factor: float = 0.5
-    max_item_chars: int = 600
+    # Longer units come back as their sentences that carry the query's words (items.focus).
+    max_item_chars: int = 200
+    # Per-kind multipliers of the fused score. Most evidence about a customer is in their own
+    # words: on LoCoMo dev 93 % of evidence turns are the named speaker's. A summary rests on many
+    # utterances and repeats what its segments say. Measured on LoCoMo dev (conv-26, conv-30,
+    # confirmed on conv-41/42/43): evidence recall@10 0.707 -> 0.743 on both halves.
+    agent_weight: float = 0.7
+    summary_weight: float = 0.5
+    observation_weight: float = 1.0
+    # The customer's reply to a matching agent turn inherits this share of its score and cosine
+    # (recall@10 0.743 -> 0.773 / 0.762 on the two halves); agent turns looked at: the best answer_pool.
+    answer_factor: float = 0.9
+    answer_pool: int = 30
 
 
 def recall(
@@ -94,9 +109,12 @@ def recall(
             c.cosine = float(vectors[c.unit_id] @ np.asarray(query_vector, dtype=np.float32))
     rows = _load_rows(conn, tenant_id, customer_id, candidates)
     candidates = [c for c in candidates if c.unit_id in rows and _passes_filters(rows[c.unit_id], c, request)]
+    if policy.answer_factor > 0:
+        candidates = _with_answers(conn, index, query_vector, tenant_id, customer_id, candidates, rows, vectors,
+                                   request, policy)  # fmt: skip
     for c in candidates:
         c.observed_at, c.provenance = item_builder.when_and_provenance(rows[c.unit_id], c.unit_type)
-    _prioritise(candidates, request, policy)
+    _prioritise(candidates, rows, request, policy)
     if reranker is not None and candidates:
         _rerank(reranker, request.query, candidates, rows)
     admit = _relevance_gate(candidates, request, policy)
@@ -104,7 +122,8 @@ def recall(
         [c for c in candidates if admit(c)], vectors=vectors, limit=max(request.top_k * 3, 30),
         duplicate_cosine=policy.duplicate_cosine, admit=admit,
     )  # fmt: skip
-    return _within_budget(customer_id, chosen, rows, request, policy)
+    query_stems = item_builder.stems(lexical_query(request.query, customer_name=customer_name))
+    return _within_budget(customer_id, chosen, rows, request, policy, query_stems)
 
 
 def _candidates(
@@ -135,6 +154,43 @@ def _candidates(
     return ranked[: policy.rerank_pool * (4 if filtered else 1)]
 
 
+def _with_answers(
+    conn: Connection, index: VectorIndex, query_vector: np.ndarray, tenant_id: str, customer_id: str,
+    candidates: list[Candidate], rows: dict[str, dict[str, Any]], vectors: dict[str, np.ndarray],
+    request: RecallRequest, policy: RecallPolicy,
+) -> list[Candidate]:  # fmt: skip
+    """The customer's reply to a matching agent turn inherits part of its score: a question
+    ("what kind of jobs are you thinking of?") matches the query, the answer carries the
+    evidence in words of its own. Rows and vectors of new candidates are added in place."""
+    by_id = {c.unit_id: c for c in candidates}
+    parents: dict[str, Candidate] = {}
+    for c in sorted(candidates, key=lambda c: c.fused, reverse=True)[: policy.answer_pool]:
+        row = rows[c.unit_id]
+        if c.unit_type == "segment" and row["role"] == "agent":
+            next_id = str(episodes_repo.unit_id(str(row["interaction_id"]), "segment", int(row["position"]) + 1))
+            parents.setdefault(next_id, c)
+    missing = [u for u in parents if u not in rows]
+    if missing:
+        rows.update(episodes_repo.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=missing))
+        vectors.update(index.vectors(tenant_id=tenant_id, customer_id=customer_id, ids=missing))
+    q = np.asarray(query_vector, dtype=np.float32)
+    for reply_id, parent in parents.items():
+        reply = rows.get(reply_id)
+        if reply is None or reply["role"] != "customer":
+            continue
+        cand = by_id.get(reply_id)
+        if cand is None:
+            if not _passes_filters(reply, Candidate(reply_id, "segment"), request):
+                continue
+            vec = vectors.get(reply_id)
+            cand = Candidate(unit_id=reply_id, unit_type="segment", cosine=None if vec is None else float(vec @ q))
+            by_id[reply_id] = cand
+            candidates.append(cand)
+        cand.fused = max(cand.fused, parent.fused * policy.answer_factor)
+        cand.inherited = max(cand.inherited or 0.0, (parent.cosine or 0.0) * policy.answer_factor)
+    return candidates
+
+
 def _load_rows(
     conn: Connection, tenant_id: str, customer_id: str, candidates: list[Candidate]
 ) -> dict[str, dict[str, Any]]:
@@ -160,8 +216,14 @@ def _passes_filters(row: dict[str, Any], cand: Candidate, request: RecallRequest
     return not (request.until and row["observed_at"] > request.until)
 
 
-def _prioritise(candidates: list[Candidate], request: RecallRequest, policy: RecallPolicy) -> None:
+def _prioritise(
+    candidates: list[Candidate], rows: dict[str, dict[str, Any]], request: RecallRequest, policy: RecallPolicy
+) -> None:
     now = request.as_of or datetime.now(UTC)
+    weights = {"agent_turn": policy.agent_weight, "summary": policy.summary_weight}
+    for c in candidates:
+        kind = "observation" if c.unit_type == "observation" else item_builder.kind_of(rows[c.unit_id], c.unit_type)
+        c.fused *= policy.observation_weight if kind == "observation" else weights.get(kind, 1.0)
     temporal = is_temporal(request.query)
     apply_time_priors(
         candidates,
@@ -191,6 +253,8 @@ def _relevance_gate(candidates: list[Candidate], request: RecallRequest, policy:
         floor = max(floor, best_cos * policy.relative_cutoff)
 
     def admit(c: Candidate) -> bool:
+        if c.inherited is not None and c.inherited >= floor:
+            return True
         if c.cosine is not None and c.cosine >= floor:
             return True
         # A strong lexical match is relevant even when MiniLM misses it, if not semantically remote.
@@ -202,12 +266,12 @@ def _relevance_gate(candidates: list[Candidate], request: RecallRequest, policy:
 
 def _within_budget(
     customer_id: str, chosen: list[Candidate], rows: dict[str, dict[str, Any]], request: RecallRequest,
-    policy: RecallPolicy,
+    policy: RecallPolicy, query_stems: set[str],
 ) -> RecallResponse:  # fmt: skip
     items: list[RecallItem] = []
     used = 0
     for c in chosen:
-        item = item_builder.build_item(rows[c.unit_id], c, max_chars=policy.max_item_chars)
+        item = item_builder.build_item(rows[c.unit_id], c, max_chars=policy.max_item_chars, query_stems=query_stems)
         if request.token_budget is not None and used + item.token_count > request.token_budget:
             continue
         used += item.token_count

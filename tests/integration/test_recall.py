@@ -94,3 +94,37 @@ def test_recency_can_be_switched_off(api) -> None:
     off = _everything(api, last["customer_id"], "refund", types=["segment"], recency=False)
     assert on and off
     assert on[0]["source"]["interaction_id"] == last["interaction_id"]
+
+
+def _in_process(api, customer_id: str, query: str, **policy):  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from memory_service.recall.service import recall
+    from schemas.recall import RecallRequest
+
+    runtime = api.runtime
+    request = RecallRequest(query=query, top_k=20, include_profile=False, types=["segment"])
+    with runtime.pool.connection() as conn:
+        return recall(conn, index=runtime.index, query_vector=runtime.embedder.embed_query(query),
+                      tenant_id=api.tenant_id, customer_id=customer_id, request=request,
+                      policy=replace(runtime.recall_policy, **policy)).items  # fmt: skip
+
+
+def test_the_reply_to_a_matching_agent_question_inherits_its_score(api) -> None:
+    utterances = [
+        {"id": "a0", "role": "agent", "text": "Which streaming plan would you like for the living room television?"},
+        {"id": "c0", "role": "customer", "text": "The cheapest one, with no ads please."},
+        {"id": "a1", "role": "agent", "text": "Noted. Anything else today?"},
+        {"id": "c1", "role": "customer", "text": "My dog Rex chewed the remote control last week."},
+    ]
+    status = api.ingest(example_interaction(external_id="r-answer", started_at="2026-03-01T10:00:00Z",
+                                            ended_at=None, utterances=utterances))  # fmt: skip
+    api.wait_indexed(status["customer_id"])
+    query = "streaming plan for the living room television"
+    policy = api.runtime.recall_policy
+    on = {i.source.utterance_ids[0]: i for i in _in_process(api, status["customer_id"], query)}
+    off = {i.source.utterance_ids[0]: i for i in _in_process(api, status["customer_id"], query, answer_factor=0.0)}
+    question = on["a0"].rank_score / policy.agent_weight  # its score before the agent-turn weight
+    assert on["c0"].rank_score >= question * policy.answer_factor * 0.99
+    assert "c0" not in off or off["c0"].rank_score < question * policy.answer_factor * 0.99
+    assert on["c0"].rank_score > on["a0"].rank_score  # the answer before the agent's question

@@ -97,3 +97,20 @@ def test_micro_batching_embeds_concurrent_queries_together() -> None:
         vectors = list(pool.map(lambda t: batched.embed([t])[0], texts))
     assert all(np.allclose(v, base.embed([t])[0]) for v, t in zip(vectors, texts, strict=True))
     assert batched.texts == 20 and batched.batches < 20
+
+
+def test_focus_keeps_short_units_and_cuts_long_ones_to_the_matching_sentences() -> None:
+    from memory_service.recall.items import focus, stems
+
+    assert focus("My fridge leaks.", stems("fridge"), 200) == "My fridge leaks."
+    text = ("Thanks for asking, it has been a long week at work and the kids were ill. "
+            "We finally went camping by the lake last weekend and it was lovely. "
+            "Next month we plan to repaint the kitchen, which will take ages. "
+            "[shares a photo of a tent next to a lake]")  # fmt: skip
+    cut = focus(text, stems("where did they camp?"), 150)
+    assert "camping by the lake" in cut and len(cut) <= 150 + 4
+    assert cut.startswith("… ") and cut.endswith(" …")
+    assert "kids were ill" not in cut
+    first = focus(text, stems("unrelated words"), 100)
+    assert first.startswith("Thanks for asking") and len(first) <= 104
+    assert stems("Camping and camped, the camps") == {"camp"}
