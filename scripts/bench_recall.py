@@ -149,6 +149,15 @@ class Service:
         phases = httpx.get(f"{self.url}/readyz", timeout=5).json().get("startup_seconds", {})
         return took, phases
 
+    def api_pid(self) -> int:
+        """The API process (`up` itself; the worker it starts is a child, excluded here)."""
+        assert self.proc
+        return self.proc.pid
+
+    def cpu(self, postmaster: int) -> tuple[float, float]:
+        """CPU seconds so far: the API process alone, and Postgres (postmaster and backends)."""
+        return cpu_seconds([self.api_pid()], children=False), cpu_seconds([postmaster])
+
     def rss_mb(self) -> float:
         assert self.proc
         return psutil.Process(self.proc.pid).memory_info().rss / 2**20
@@ -170,30 +179,43 @@ class Service:
                 self.proc.kill()
 
 
-def load(url: str, next_query: Any, customers: int, concurrency: int, seconds: float) -> dict[str, float]:
-    """Closed loop: `concurrency` clients, each sending its next recall as soon as the last answered."""
+def load(
+    url: str, next_query: Any, customers: int, concurrency: int, seconds: float, rate: float | None = None
+) -> dict[str, float]:
+    """Closed loop (rate None): `concurrency` clients, each sending its next recall as soon as the
+    last answered, so latency x throughput = concurrency. Open loop (rate R/s): request i is due
+    at i/R seconds, sent by the first of `concurrency` clients free, and its latency counts from
+    when it was due (waiting for a free client included: no coordinated omission)."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
-    stop_at = time.perf_counter() + seconds
+    began = time.perf_counter()
+    stop_at = began + seconds
+    counter = iter(range(10**9))
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {BOOTSTRAP_KEY}"}, timeout=30) as http:
-            while time.perf_counter() < stop_at:
+            while True:
+                if rate is None:
+                    due = time.perf_counter()
+                else:
+                    with lock:
+                        due = began + next(counter) / rate
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                if due >= stop_at:
+                    return
                 body = {"query": next_query(rng), "include_profile": False}
-                started = time.perf_counter()
                 try:
                     ok = http.post(f"/v1/customers/crm%3Abench-{rng.randrange(customers)}/recall", json=body).is_success
                 except httpx.HTTPError:
                     ok = False
-                took = time.perf_counter() - started
+                took = time.perf_counter() - due
                 with lock:
                     latencies.append(took * 1000)
                     errors[0] += not ok
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    began = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
@@ -201,6 +223,24 @@ def load(url: str, next_query: Any, customers: int, concurrency: int, seconds: f
     elapsed = time.perf_counter() - began
     return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
             "rps": len(latencies) / elapsed, "errors": float(errors[0]), "n": float(len(latencies))}  # fmt: skip
+
+
+def cpu_seconds(pids: list[int], *, children: bool = True) -> float:
+    """User+system CPU of these processes (and their live children)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid)
+            for p in [proc, *(proc.children(recursive=True) if children else [])]:
+                times = p.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            continue
+    return total
+
+
+def postmaster_pid(pg_dir: Path) -> int:
+    return int((pg_dir / "postmaster.pid").read_text().split()[0]) if (pg_dir / "postmaster.pid").exists() else 0
 
 
 def warm(url: str, qs: list[str], customers: int) -> None:
@@ -219,9 +259,12 @@ def warm(url: str, qs: list[str], customers: int) -> None:
 def search_microbench(
     data_dir: Path, db_url: str, query_vecs: np.ndarray, customers: list[tuple[str, str]]
 ) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
-    """The vector search alone, same customers and query vectors: FAISS in process (loaded from
-    the snapshot, as the API holds it) vs. the pgvector backend's query, timed as a round trip and
-    as Postgres's own execution time. Also the index's bytes per unit."""
+    """The vector search alone, same customers and query vectors, k=100, like for like:
+    the FAISS kernel (one customer's index.search) vs. Postgres executing the pgvector backend's
+    query (EXPLAIN ANALYZE execution time: the (customer_id, status) index finds the rows,
+    pgvector scores and sorts them), and the full calls recall makes (hits with string ids; a
+    round trip with binary results). The index is loaded from the snapshot, as the API holds
+    it. Also the index's bytes per unit."""
     from memory_service.db import create_pool
     from memory_service.index import CustomerVectorIndex, PgVectorIndex
     from memory_service.index.pgvector_index import search_sql
@@ -231,25 +274,31 @@ def search_microbench(
     load_snapshot(index, data_dir / "index-snapshot")
     pool = create_pool(db_url, min_size=1, max_size=2)
     pg = PgVectorIndex(pool, query_vecs.shape[1])
-    took: dict[str, list[float]] = {"faiss (in process)": [], "pgvector (round trip)": [],
-                                    "pgvector (server execution)": []}  # fmt: skip
+    names = ["faiss kernel", "faiss call (hits with ids)", "pgvector execution (EXPLAIN ANALYZE)",
+             "pgvector call (round trip)"]  # fmt: skip
+    took: dict[str, list[float]] = {name: [] for name in names}
     for _ in range(2):  # the first pass warms caches (Postgres buffers, FAISS pages); the second is timed
         for name in took:
             took[name].clear()
         for n, (tenant, customer) in enumerate(customers):
             query = query_vecs[n % len(query_vecs)]
+            entry = index._entry(tenant, customer)
+            assert entry is not None
+            started = time.perf_counter()
+            entry.index.search(query.reshape(1, -1), min(100, len(entry)))
+            took["faiss kernel"].append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             index.search(tenant_id=tenant, customer_id=customer, query=query, k=100)
-            took["faiss (in process)"].append((time.perf_counter() - started) * 1000)
+            took["faiss call (hits with ids)"].append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
             pg.search(tenant_id=tenant, customer_id=customer, query=query, k=100)
-            took["pgvector (round trip)"].append((time.perf_counter() - started) * 1000)
+            took["pgvector call (round trip)"].append((time.perf_counter() - started) * 1000)
             with pool.connection() as conn:
                 plan: Any = conn.execute(
                     "EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + search_sql(),
                     {"c": customer, "t": tenant, "q": np.asarray(query, dtype=np.float32), "k": 100},
                 ).fetchone()
-            took["pgvector (server execution)"].append(float(plan["QUERY PLAN"][0]["Execution Time"]))
+            took["pgvector execution (EXPLAIN ANALYZE)"].append(float(plan["QUERY PLAN"][0]["Execution Time"]))
     pool.close()
     entries = index.entries()
     units = max(len(index), 1)
@@ -266,6 +315,7 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=10_000)
     ap.add_argument("--per-customer", type=int, default=100)
     ap.add_argument("--concurrency", default="1,8")
+    ap.add_argument("--rates", default="100,150", help="open-loop offered loads (recalls/s), at most 8 in flight")
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--queries", type=int, default=400, help="distinct query texts for the cached runs")
     ap.add_argument("--data-dir", help="reuse a loaded data dir (kept afterwards)")
@@ -293,10 +343,10 @@ def main() -> None:
         timings, memory = search_microbench(data_dir, db_url, model.embed(qs[:200]), customers)
         for name, (p50, p99) in timings.items():
             rows.append([f"search k=100, {name}", "p50 / p99 ms", f"{p50:.3f} / {p99:.3f}"])
-        faiss_p50 = timings["faiss (in process)"][0]
-        for name in ("pgvector (round trip)", "pgvector (server execution)"):
-            rows.append(["search speed-up, faiss vs " + name.split(" ", 1)[1], "p50 ratio",
-                         f"{timings[name][0] / faiss_p50:.1f}x"])  # fmt: skip
+        for faiss_name, pg_name in (("faiss kernel", "pgvector execution (EXPLAIN ANALYZE)"),
+                                    ("faiss call (hits with ids)", "pgvector call (round trip)")):  # fmt: skip
+            ratio = timings[pg_name][0] / timings[faiss_name][0]
+            rows.append(["search speed-up, p50", f"{pg_name} / {faiss_name}", f"{ratio:.1f}x"])
         units = args.customers * args.per_customer
         rows.append(["index bytes per unit", "fp16 codes + ids + types",
                      f"{memory['codes']:.0f} + {memory['ids+types']:.0f} B"])  # fmt: skip
@@ -331,6 +381,7 @@ def _phases(phases: dict[str, float]) -> str:
 def run_services(args: Any, data_dir: Path, qs: list[str], rows: list[list[object]]) -> dict[str, float]:
     """Start (and for FAISS restart) the service per backend; HTTP load on each. Returns API RSS (MB)."""
     rss: dict[str, float] = {}
+    pg = postmaster_pid(data_dir / "postgres" / "data") or postmaster_pid(data_dir / "postgres")
     cold = cold_queries(random.Random(11), set(qs))
     cold_lock = threading.Lock()
 
@@ -352,18 +403,29 @@ def run_services(args: Any, data_dir: Path, qs: list[str], rows: list[list[objec
             rss[backend] = service.rss_mb()
             rows.append([f"{backend}: API resident memory", "after start", f"{rss[backend]:.0f} MB"])
             warm(service.url, qs, args.customers)
-            for c in [int(x) for x in args.concurrency.split(",")] if backend == "faiss" else [8]:
+            runs: list[tuple[int, float | None]] = [(8, None)]
+            if backend == "faiss":
+                runs = [(int(c), None) for c in args.concurrency.split(",")]
+                runs += [(8, float(r)) for r in args.rates.split(",") if r]
+            for c, rate in runs:
                 for kind, pick in (("cached", lambda rng: rng.choice(qs)), ("cold", next_cold)):
-                    before = service.metrics()
-                    m = load(service.url, pick, args.customers, c, args.seconds)
-                    after = service.metrics()
+                    if rate is not None and kind == "cold":
+                        continue
+                    before, cpu_before = service.metrics(), service.cpu(pg)
+                    m = load(service.url, pick, args.customers, c, args.seconds, rate)
+                    after, cpu_after = service.metrics(), service.cpu(pg)
                     misses = after.get("memory_query_cache_misses", 0) - before.get("memory_query_cache_misses", 0)
                     batches = after.get("memory_query_embed_batches", 0) - before.get("memory_query_embed_batches", 0)
+                    n = max(m["n"], 1)
+                    api_ms, pg_ms = ((a - b) * 1000 / n for a, b in zip(cpu_after, cpu_before, strict=True))
                     figures = (f"{m['p50']:.1f} / {m['p95']:.1f} / {m['p99']:.1f} ms, {m['rps']:.0f}/s, "
                                f"{m['errors']:.0f} errors, {m['n']:.0f} requests, {misses:.0f} embedded"
-                               + (f" in {batches:.0f} batches" if misses else ""))  # fmt: skip
+                               + (f" in {batches:.0f} batches" if misses else "")
+                               + f"; CPU per recall: API {api_ms:.1f} ms, Postgres {pg_ms:.1f} ms"
+                               + f"; load {_load()}")  # fmt: skip
                     setting = f"{len(qs)} distinct, all cached" if kind == "cached" else "every query new"
-                    rows.append([f"{backend}: HTTP recall c={c}, {kind}", setting, figures])
+                    mode = f"c={c}" if rate is None else f"open loop {rate:.0f}/s, <= {c} in flight"
+                    rows.append([f"{backend}: HTTP recall {mode}, {kind}", setting, figures])
                     print(rows[-1], file=sys.stderr, flush=True)
         finally:
             service.stop()

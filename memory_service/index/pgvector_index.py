@@ -46,8 +46,9 @@ class PgVectorIndex:
         return 0
 
     def _query(self, sql: str, params: dict[str, Any]) -> list[Any]:
+        # Binary results: a vector in text form costs ~0.5 ms of Python parsing, in binary microseconds.
         with self.pool.connection() as conn:
-            rows = conn.execute(sql, params).fetchall()  # type: ignore[arg-type]
+            rows = conn.execute(sql, params, binary=True).fetchall()  # type: ignore[arg-type]
             conn.commit()
         return rows
 
