@@ -99,7 +99,11 @@ def up(
     data_dir: DataDir = None,
     concurrency: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Run the whole service on this machine: API and worker, embedded Postgres/Redis if unconfigured."""
+    """Run the whole service on this machine: API and worker, embedded Postgres/Redis if unconfigured.
+
+    The worker starts once the API is ready (/readyz answers 200), so the two do not compete for
+    the cores while the API loads its model and index; interactions posted before then are
+    stored and queued, and processed when the worker is up."""
     settings, handles = resolve_services(_settings(data_dir))
     port = _free_port(host, port)
     url = f"http://{host}:{port}"

@@ -310,6 +310,42 @@ def search_microbench(
     return {k: (percentile(v, 50), percentile(v, 99)) for k, v in took.items()}, memory
 
 
+def hnsw_comparison(db_url: str, query_vecs: np.ndarray, customers: list[tuple[str, str]]) -> list[list[object]]:
+    """What an HNSW index does for a one-customer search (--pg-hnsw; builds the index, then drops
+    it). The filter is written so the planner cannot use the customer btree, with pgvector's
+    iterative scan on: the graph is walked until k rows of that customer pass the filter or
+    hnsw.max_scan_tuples is reached. Found = share of the exact top 10 it returns."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    rows: list[list[object]] = []
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        register_vector(conn)
+        conn.execute("SET maintenance_work_mem = '2GB'")
+        started = time.perf_counter()
+        conn.execute("CREATE INDEX IF NOT EXISTS bench_obs_hnsw ON observations USING hnsw (embedding vector_ip_ops)")
+        rows.append(["pgvector HNSW index build", "m=16, ef_construction=64", f"{time.perf_counter() - started:.0f} s"])
+        exact = ("SELECT id FROM observations WHERE customer_id = %(c)s AND tenant_id = %(t)s AND status = 'active' "
+                 "ORDER BY embedding <#> %(q)s LIMIT 10")  # fmt: skip
+        hnsw = ("SELECT id FROM observations WHERE customer_id::text = %(c)s AND tenant_id = %(t)s "
+                "AND status = 'active' ORDER BY embedding <#> %(q)s LIMIT 10")  # fmt: skip
+        for ef in (40, 400):
+            conn.execute(f"SET hnsw.ef_search = {ef}")
+            conn.execute("SET hnsw.iterative_scan = relaxed_order")
+            took, found = [], []
+            for n, (tenant, customer) in enumerate(customers[:200]):
+                params = {"c": customer, "t": tenant, "q": query_vecs[n % len(query_vecs)]}
+                truth = {r[0] for r in conn.execute(exact, params).fetchall()}
+                plan: Any = conn.execute("EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) " + hnsw, params).fetchone()
+                took.append(float(plan[0][0]["Execution Time"]))
+                got = {r[0] for r in conn.execute(hnsw, params).fetchall()}
+                found.append(len(got & truth) / max(len(truth), 1))
+            rows.append([f"search k=10, pgvector HNSW + customer filter, ef_search={ef}", "p50 / p99 ms, found",
+                         f"{percentile(took, 50):.3f} / {percentile(took, 99):.3f}, {np.mean(found):.0%}"])  # fmt: skip
+        conn.execute("DROP INDEX bench_obs_hnsw")
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--customers", type=int, default=10_000)
@@ -319,6 +355,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--queries", type=int, default=400, help="distinct query texts for the cached runs")
     ap.add_argument("--data-dir", help="reuse a loaded data dir (kept afterwards)")
+    ap.add_argument("--pg-hnsw", action="store_true", help="also time HNSW with a customer filter (slow build)")
+    ap.add_argument("--search-only", action="store_true", help="skip the HTTP runs (needs a snapshot in --data-dir)")
     args = ap.parse_args()
     from memory_service.db import migrate
     from memory_service.embedded import start_embedded_postgres
@@ -338,7 +376,7 @@ def main() -> None:
             took = bulk_load(db_url, args.customers, args.per_customer, model.embed(texts), texts)
             (data_dir / "loaded").write_text("1")
             rows.append(["bulk load (COPY)", f"{args.customers * args.per_customer} obs", f"{took:.0f} s"])
-        rss = run_services(args, data_dir, qs, rows)
+        rss = {} if args.search_only else run_services(args, data_dir, qs, rows)
         customers = _sample_customers(db_url, 1000)
         timings, memory = search_microbench(data_dir, db_url, model.embed(qs[:200]), customers)
         for name, (p50, p99) in timings.items():
@@ -348,6 +386,8 @@ def main() -> None:
             ratio = timings[pg_name][0] / timings[faiss_name][0]
             rows.append(["search speed-up, p50", f"{pg_name} / {faiss_name}", f"{ratio:.1f}x"])
         units = args.customers * args.per_customer
+        if args.pg_hnsw:
+            rows.extend(hnsw_comparison(db_url, model.embed(qs[:200]), customers))
         rows.append(["index bytes per unit", "fp16 codes + ids + types",
                      f"{memory['codes']:.0f} + {memory['ids+types']:.0f} B"])  # fmt: skip
         if "faiss" in rss and "pgvector" in rss:

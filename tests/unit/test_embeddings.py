@@ -32,3 +32,17 @@ def test_other_model_forms_fall_back_to_sentence_transformers(tmp_path, broken: 
         (model / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
     assert not supported(str(model))
     assert not supported(str(tmp_path / "missing"))
+
+
+def test_a_lone_query_does_not_wait_for_the_batching_window() -> None:
+    import time
+
+    from memory_service.embeddings.batching import MicroBatchingEmbedder
+    from tests.fakes import HashingEmbedder
+
+    batched = MicroBatchingEmbedder(HashingEmbedder(dim=16), window_s=2.0)
+    for text in ("first query", "second query"):  # one at a time: each its own batch, no window
+        started = time.perf_counter()
+        assert batched.embed([text]).shape == (1, 16)
+        assert time.perf_counter() - started < 1.0
+    assert batched.batches == 2
