@@ -82,13 +82,23 @@ def _free_port(host: str, preferred: int) -> int:
             return int(sock.getsockname()[1])
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
-    import uvicorn
+def _preload_query_model(settings: Settings) -> None:
+    """Start loading the API's query model now, while embedded services start and the app loads."""
+    from memory_service.embeddings import preload
 
-    from memory_service.api.app import create_app
+    preload.start(settings)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from memory_service.embeddings import preload
     from memory_service.logging import configure_logging
 
     configure_logging(settings.log_level, json=settings.log_json)
+    preload.start(settings)  # no-op if up/serve started it already
+    import uvicorn
+
+    from memory_service.api.app import create_app
+
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 
 
@@ -104,6 +114,7 @@ def up(
     The worker starts once the API is ready (/readyz answers 200), so the two do not compete for
     the cores while the API loads its model and index; interactions posted before then are
     stored and queued, and processed when the worker is up."""
+    _preload_query_model(_settings(data_dir))
     settings, handles = resolve_services(_settings(data_dir))
     port = _free_port(host, port)
     url = f"http://{host}:{port}"
@@ -172,6 +183,7 @@ class _WorkerAfterReady:
 @app.command()
 def serve(port: int = 8080, host: str = "127.0.0.1", data_dir: DataDir = None) -> None:
     """Run the API only (migrates first)."""
+    _preload_query_model(_settings(data_dir))
     settings, handles = resolve_services(_settings(data_dir))
     try:
         _serve(settings, host, port)

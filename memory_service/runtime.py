@@ -13,18 +13,11 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.config import Settings
 from memory_service.db import create_pool, migrate, wait_for_database
-from memory_service.embeddings import (
-    CachedQueryEmbedder,
-    Embedder,
-    SentenceTransformerEmbedder,
-    bundled_model_path,
-    mean_pooling,
-)
+from memory_service.embeddings import CachedQueryEmbedder, Embedder, preload
 from memory_service.embeddings.batching import MicroBatchingEmbedder
 from memory_service.index import CustomerVectorIndex, PgVectorIndex, VectorIndex
 from memory_service.index.sync import IndexSynchronizer
 from memory_service.interactions.service import requeue_stale
-from memory_service.logging import limit_torch_threads
 from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
@@ -120,8 +113,13 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
     def load_model() -> None:
         try:
             with timer.phase("model"):
-                limit_torch_threads(settings.torch_threads)
-                loaded["model"] = embedder or query_embedder(settings)
+                preloaded = None if embedder is not None else preload.take(settings)
+                if embedder is not None:
+                    loaded["model"] = embedder
+                elif preloaded is not None:  # started before the app was imported
+                    loaded["model"] = preloaded.result()
+                else:
+                    loaded["model"] = preload.build_query_model(settings)
         except BaseException as exc:  # re-raised in the main thread
             failed.append(exc)
 
@@ -169,14 +167,6 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
     )
     runtime.start_reaper()
     return runtime
-
-
-def query_embedder(settings: Settings) -> Embedder:
-    """The API's model: run without sentence-transformers when its form allows (see mean_pooling)."""
-    path = settings.embedding_model or bundled_model_path()
-    if mean_pooling.supported(path):
-        return mean_pooling.MeanPoolingEmbedder(path, batch_size=settings.embedding_batch_size)
-    return SentenceTransformerEmbedder(path, batch_size=settings.embedding_batch_size)
 
 
 def _build_index(settings: Settings, pool: ConnectionPool, dim: int) -> tuple[VectorIndex, IndexSynchronizer | None]:

@@ -1,17 +1,17 @@
-"""Query embeddings without importing sentence-transformers.
+"""Query embeddings without importing sentence-transformers or transformers.
 
-A sentence-transformers model of the usual form (Transformer -> mean Pooling -> Normalize, as
-the bundled all-MiniLM-L6-v2 is) is run here with `tokenizers` and a transformers `AutoModel`:
-the same computation, so the same vectors as the worker's SentenceTransformer (to float
-rounding), but the API no longer imports sentence-transformers and the scikit-learn/SciPy it
-pulls in, which was about half of the API's start-up on the 2-core box. A model of any other
-form is not `supported()`, and the runtime falls back to SentenceTransformerEmbedder.
+A sentence-transformers model of the usual form (a BERT encoder -> mean Pooling -> Normalize,
+as the bundled all-MiniLM-L6-v2 is) is run here with `tokenizers`, the safetensors weights and
+a plain-torch BERT forward pass: the same computation, so the same vectors as the worker's
+SentenceTransformer (to float rounding, checked by tests/unit/test_embeddings.py). Importing
+sentence-transformers (and the scikit-learn/SciPy it pulls in) and transformers' BERT module
+was ~10 s of CPU, most of the API's restart on the 2-core box; this needs torch alone. A model
+of any other form is not `supported()`, and the runtime falls back to SentenceTransformerEmbedder.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -37,28 +37,74 @@ def supported(model_path: str) -> bool:
             return False
         pooling = _read(root / modules[1]["path"] / "config.json")
         modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v}
-        return modes == {"pooling_mode_mean_tokens"} and (root / "tokenizer.json").exists()
+        config = _read(root / "config.json")
+        plain_bert = (config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
+                      and config.get("position_embedding_type", "absolute") == "absolute")  # fmt: skip
+        files = all((root / f).exists() for f in ("tokenizer.json", "model.safetensors"))
+        return modes == {"pooling_mode_mean_tokens"} and plain_bert and files
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return False
 
 
+class _Bert:
+    """BERT's encoder (post-LayerNorm, absolute positions, exact GELU), inference only."""
+
+    def __init__(self, root: Path) -> None:
+        import torch
+        from safetensors.torch import load_file
+
+        config = _read(root / "config.json")
+        weights = load_file(str(root / "model.safetensors"))
+        self.w = {k.removeprefix("bert."): v.float() for k, v in weights.items()}
+        self.hidden = int(config["hidden_size"])
+        self.heads = int(config["num_attention_heads"])
+        self.layers = int(config["num_hidden_layers"])
+        self.eps = float(config.get("layer_norm_eps", 1e-12))
+        self.torch = torch
+
+    def _norm(self, x: Any, name: str) -> Any:
+        return self.torch.nn.functional.layer_norm(x, (self.hidden,), self.w[f"{name}.weight"], self.w[f"{name}.bias"],
+                                                   self.eps)  # fmt: skip
+
+    def _linear(self, x: Any, name: str) -> Any:
+        return self.torch.nn.functional.linear(x, self.w[f"{name}.weight"], self.w[f"{name}.bias"])
+
+    def __call__(self, ids: Any, mask: Any, types: Any) -> Any:
+        torch, fn, w = self.torch, self.torch.nn.functional, self.w
+        batch, length = ids.shape
+        positions = torch.arange(length).unsqueeze(0)
+        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][positions]
+             + w["embeddings.token_type_embeddings.weight"][types])  # fmt: skip
+        x = self._norm(x, "embeddings.LayerNorm")
+        keys = mask.bool()[:, None, None, :]  # padding is never attended to
+        head = self.hidden // self.heads
+        for n in range(self.layers):
+            p = f"encoder.layer.{n}"
+            q, k, v = (self._linear(x, f"{p}.attention.self.{t}").view(batch, length, self.heads, head).transpose(1, 2)
+                       for t in ("query", "key", "value"))  # fmt: skip
+            context = fn.scaled_dot_product_attention(q, k, v, attn_mask=keys)
+            context = context.transpose(1, 2).reshape(batch, length, self.hidden)
+            x = self._norm(self._linear(context, f"{p}.attention.output.dense") + x, f"{p}.attention.output.LayerNorm")
+            inner = fn.gelu(self._linear(x, f"{p}.intermediate.dense"))
+            x = self._norm(self._linear(inner, f"{p}.output.dense") + x, f"{p}.output.LayerNorm")
+        return x
+
+
 class MeanPoolingEmbedder:
     def __init__(self, model_path: str, *, batch_size: int = 64) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
         from tokenizers import Tokenizer
-        from transformers import AutoModel
 
         root = Path(model_path)
         config = _read(root / "sentence_bert_config.json") if (root / "sentence_bert_config.json").exists() else {}
-        model_max = _read(root / "tokenizer_config.json").get("model_max_length", 512)
+        model_max = min(_read(root / "tokenizer_config.json").get("model_max_length", 512),
+                        _read(root / "config.json").get("max_position_embeddings", 512))  # fmt: skip
         self.max_length = int(min(config.get("max_seq_length") or model_max, model_max))
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
         self.tokenizer.enable_truncation(self.max_length)
         self.tokenizer.no_padding()
-        self.model = AutoModel.from_pretrained(str(root)).eval()
-        self.dim = int(self.model.config.hidden_size)
+        self.model = _Bert(root)
+        self.dim = self.model.hidden
         self.batch_size = batch_size
         self.model_name = str(root)
         self._torch = torch
@@ -77,8 +123,7 @@ class MeanPoolingEmbedder:
             types[row, : len(e.ids)] = e.type_ids
         attention = torch.from_numpy(mask)
         with torch.inference_mode():
-            hidden = self.model(input_ids=torch.from_numpy(ids), attention_mask=attention,
-                                token_type_ids=torch.from_numpy(types)).last_hidden_state  # fmt: skip
+            hidden = self.model(torch.from_numpy(ids), attention, torch.from_numpy(types))
             weights = attention.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)

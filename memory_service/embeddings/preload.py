@@ -1,0 +1,65 @@
+"""Load the API's query model as early as possible, in a thread of its own.
+
+`serve`/`up` call start() before importing the application, so importing torch and
+transformers and reading the weights overlap with everything else a start does (starting
+embedded Redis, importing the app, migrating, loading the index); build_api_runtime then
+takes() the model instead of loading it again.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import Future
+
+from memory_service.config import Settings
+from memory_service.embeddings.base import Embedder
+
+_lock = threading.Lock()
+_pending: dict[tuple[str | None, int, int], Future[Embedder]] = {}
+
+
+def _key(settings: Settings) -> tuple[str | None, int, int]:
+    return settings.embedding_model, settings.embedding_batch_size, settings.torch_threads
+
+
+def set_thread_env(threads: int) -> None:
+    """Before any thread imports torch: its OpenMP pool reads these once, at import."""
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def build_query_model(settings: Settings) -> Embedder:
+    """The API's model: run without sentence-transformers when its form allows (see mean_pooling)."""
+    from memory_service.embeddings import mean_pooling
+    from memory_service.embeddings.sentence_transformer import SentenceTransformerEmbedder, bundled_model_path
+    from memory_service.logging import limit_torch_threads
+
+    limit_torch_threads(settings.torch_threads)
+    path = settings.embedding_model or bundled_model_path()
+    if mean_pooling.supported(path):
+        return mean_pooling.MeanPoolingEmbedder(path, batch_size=settings.embedding_batch_size)
+    return SentenceTransformerEmbedder(path, batch_size=settings.embedding_batch_size)
+
+
+def start(settings: Settings) -> None:
+    set_thread_env(settings.torch_threads)
+    future: Future[Embedder] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(build_query_model(settings))
+        except BaseException as exc:  # handed to whoever takes it
+            future.set_exception(exc)
+
+    with _lock:
+        if _key(settings) in _pending:
+            return
+        _pending[_key(settings)] = future
+    threading.Thread(target=run, name="model-preload", daemon=True).start()
+
+
+def take(settings: Settings) -> Future[Embedder] | None:
+    """The model started for these settings, if any (each start is taken once)."""
+    with _lock:
+        return _pending.pop(_key(settings), None)
