@@ -100,9 +100,10 @@ class ApiRuntime:
 def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -> ApiRuntime:
     """Database, schema, index and query model, ready to serve recall.
 
-    The model loads in a thread of its own (importing torch and sentence-transformers is most
-    of it) while the main thread migrates and loads the index (file reads and Postgres waits),
-    so a restart costs about the longer of the two rather than their sum."""
+    The query model loads in a thread of its own (started by `up`/`serve` before the app is even
+    imported: see embeddings/preload.py; importing torch is most of it) while the main thread
+    migrates and loads the index, so a restart costs about the longer of the two, not their sum.
+    Phase timings are logged (`startup_phase`) and shown by /readyz."""
     from workers.celery_app import configure_celery, enqueue_interaction
 
     assert settings.database_url and settings.redis_url, "database and broker URLs must be resolved first"
