@@ -1,4 +1,5 @@
-"""Time expressions in a query ("last month", "yesterday", "3 weeks ago", "in March", "in 2023").
+"""Time expressions in a query ("last month", "yesterday", "3 weeks ago", "in March", "in 2023",
+"on 1 May, 2022", "in April 2022").
 
 The window is a soft preference (recall boosts units inside it, never drops the rest): a
 question's phrasing is a hint, and a wrong guess must not hide the evidence.
@@ -20,6 +21,14 @@ _AGO = re.compile(r"\b(\d+|a couple of|couple of|a few|several|an?|one|two|three
 _LAST = re.compile(r"\b(?:last|past|previous)\s+(day|week|month|year)\b")
 _IN_MONTH = re.compile(r"\bin\s+(" + "|".join(_MONTHS) + r")\b")
 _IN_YEAR = re.compile(r"\bin\s+((?:19|20)\d\d)\b")
+_MONTH = "(" + "|".join(_MONTHS) + r"|" + "|".join(m[:3] for m in _MONTHS) + r")\.?"
+_YEAR = r"((?:19|20)\d\d)"
+_DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+" + _YEAR + r"\b")
+_MONTH_DAY_YEAR = re.compile(r"\b" + _MONTH + r"\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+" + _YEAR + r"\b")
+_MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s+" + _YEAR + r"\b")
+# What happened on a day is told on that day or in the days after it; a month, up to mid next month.
+DAY_AFTER = timedelta(days=8)
+MONTH_AFTER = timedelta(days=15)
 _TEMPORAL = re.compile(r"\b(when|how long|how many (?:days|weeks|months|years)|first|last time|recently|latest)\b")
 
 
@@ -32,8 +41,35 @@ class TimeWindow:
         return at is not None and self.start <= at <= self.end
 
 
+def _month(name: str) -> int:
+    return next(i for i, m in enumerate(_MONTHS, start=1) if m.startswith(name))
+
+
+def _absolute(text: str, now: datetime) -> TimeWindow | None:
+    """A calendar date or month with its year: where the query names one, it means it."""
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day: tuple[int, int, int] | None = None
+    if m := _DAY_MONTH_YEAR.search(text):
+        day = (int(m.group(3)), _month(m.group(2)), int(m.group(1)))
+    elif m := _MONTH_DAY_YEAR.search(text):
+        day = (int(m.group(3)), _month(m.group(1)), int(m.group(2)))
+    if day is not None:
+        try:
+            start = midnight.replace(year=day[0], month=day[1], day=day[2])
+        except ValueError:
+            return None
+        return TimeWindow(start - timedelta(days=1), start + DAY_AFTER)
+    if m := _MONTH_YEAR.search(text):
+        start = midnight.replace(year=int(m.group(2)), month=_month(m.group(1)), day=1)
+        end = (start + timedelta(days=32)).replace(day=1)
+        return TimeWindow(start, end + MONTH_AFTER)
+    return None
+
+
 def parse_window(query: str, *, now: datetime) -> TimeWindow | None:
     text = query.lower()
+    if window := _absolute(text, now):
+        return window
     if "yesterday" in text:
         return TimeWindow(now - timedelta(days=2), now)
     if m := _AGO.search(text):

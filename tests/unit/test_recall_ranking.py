@@ -114,3 +114,15 @@ def test_focus_keeps_short_units_and_cuts_long_ones_to_the_matching_sentences() 
     first = focus(text, stems("unrelated words"), 100)
     assert first.startswith("Thanks for asking") and len(first) <= 104
     assert stems("Camping and camped, the camps") == {"camp"}
+
+
+def test_calendar_dates_in_a_query_name_their_own_window() -> None:
+    day = parse_window("What movie did Joanna watch on 1 May, 2022?", now=NOW)
+    assert day is not None and day.contains(datetime(2022, 5, 2, tzinfo=UTC))
+    assert not day.contains(datetime(2022, 6, 1, tzinfo=UTC)) and not day.contains(datetime(2026, 5, 2, tzinfo=UTC))
+    assert parse_window("on May 3rd, 2023", now=NOW).contains(datetime(2023, 5, 5, tzinfo=UTC))  # type: ignore[union-attr]
+    month = parse_window("what did he change in April 2022?", now=NOW)
+    assert month is not None and month.contains(datetime(2022, 4, 20, tzinfo=UTC))
+    assert month.contains(datetime(2022, 5, 10, tzinfo=UTC)) and not month.contains(datetime(2022, 3, 30, tzinfo=UTC))
+    assert parse_window("on 31 feb, 2022", now=NOW) is None
+    assert parse_window("you may 2 of them", now=NOW) is None
