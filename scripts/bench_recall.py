@@ -154,9 +154,11 @@ class Service:
         assert self.proc
         return self.proc.pid
 
-    def cpu(self, postmaster: int) -> tuple[float, float]:
-        """CPU seconds so far: the API process alone, and Postgres (postmaster and backends)."""
-        return cpu_seconds([self.api_pid()], children=False), cpu_seconds([postmaster])
+    def cpu(self, postmaster: int) -> tuple[float, float, float]:
+        """CPU seconds so far: the API process alone, Postgres (postmaster and backends), and this
+        benchmark's own load generator (httpx clients), which shares the two cores."""
+        return (cpu_seconds([self.api_pid()], children=False), cpu_seconds([postmaster]),
+                cpu_seconds([os.getpid()], children=False))  # fmt: skip
 
     def rss_mb(self) -> float:
         assert self.proc
@@ -457,11 +459,12 @@ def run_services(args: Any, data_dir: Path, qs: list[str], rows: list[list[objec
                     misses = after.get("memory_query_cache_misses", 0) - before.get("memory_query_cache_misses", 0)
                     batches = after.get("memory_query_embed_batches", 0) - before.get("memory_query_embed_batches", 0)
                     n = max(m["n"], 1)
-                    api_ms, pg_ms = ((a - b) * 1000 / n for a, b in zip(cpu_after, cpu_before, strict=True))
+                    api_ms, pg_ms, client_ms = ((a - b) * 1000 / n for a, b in zip(cpu_after, cpu_before, strict=True))
                     figures = (f"{m['p50']:.1f} / {m['p95']:.1f} / {m['p99']:.1f} ms, {m['rps']:.0f}/s, "
                                f"{m['errors']:.0f} errors, {m['n']:.0f} requests, {misses:.0f} embedded"
                                + (f" in {batches:.0f} batches" if misses else "")
-                               + f"; CPU per recall: API {api_ms:.1f} ms, Postgres {pg_ms:.1f} ms"
+                               + f"; CPU per recall: API {api_ms:.1f} ms, Postgres {pg_ms:.1f} ms, "
+                               + f"load generator {client_ms:.1f} ms"
                                + f"; load {_load()}")  # fmt: skip
                     setting = f"{len(qs)} distinct, all cached" if kind == "cached" else "every query new"
                     mode = f"c={c}" if rate is None else f"open loop {rate:.0f}/s, <= {c} in flight"
