@@ -434,8 +434,10 @@ def run_services(args: Any, data_dir: Path, qs: list[str], rows: list[list[objec
     for backend in ("faiss", "pgvector"):
         service = Service(data_dir, backend)
         try:
+            had_snapshot = (data_dir / "index-snapshot" / "meta.json").exists()
             ready, phases = service.start()
-            first = "first start" + (" (index built from Postgres)" if backend == "faiss" else "")
+            how = " (index from the snapshot)" if had_snapshot else " (index built from Postgres)"
+            first = "first start" + (how if backend == "faiss" else "")
             rows.append([f"{backend}: time to ready", first, f"{ready:.1f} s ({_phases(phases)})"])
             if backend == "faiss":
                 service.stop()  # writes the snapshot
