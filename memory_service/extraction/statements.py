@@ -89,14 +89,21 @@ def _first_person_tokens(sentence: Span) -> list[Token]:
 
 def _only_frames_a_comment(sentence: Span, mine: list[Token]) -> bool:
     """'I bet she appreciates that': the only first-person word is the subject of a framing verb
-    whose complement is about someone else."""
+    whose complement is about someone else. 'I am thinking about moving to Ohio' frames nothing:
+    there the verb's own object says something about the speaker."""
     if len(mine) != 1 or mine[0].dep_ not in ("nsubj", "nsubjpass"):
         return False
     verb = mine[0].head
     if verb.lemma_.lower() not in COMMENT_VERBS:
         return False
     complement = [c for c in verb.children if c.dep_ in ("ccomp", "xcomp", "dobj", "attr")]
-    return any(t.lower_ in SECOND_PERSON or t.dep_ == "nsubj" for c in complement for t in c.subtree) or not complement
+    if not complement:
+        # Nothing but the framing verb ("I guess so", "I definitely agree"), unless a
+        # prepositional object carries content of its own.
+        objects = [t for c in verb.children if c.dep_ == "prep" for t in c.subtree]
+        return not any(t.pos_ in ("NOUN", "PROPN", "VERB") for t in objects)
+    return any(t.lower_ in SECOND_PERSON or (t.dep_ == "nsubj" and t.lower_ not in FIRST_PERSON)
+               for c in complement for t in c.subtree)  # fmt: skip
 
 
 def self_reference(sentence: Span) -> int:
@@ -113,11 +120,31 @@ def is_about_speaker(sentence: Span) -> bool:
 
 
 def _addresses_the_other_party(sentence: Span) -> bool:
-    return any(t.lower_ in SECOND_PERSON for t in sentence)
+    """'I can send you pictures', 'I am sure you do': the other party is part of what is said.
+    Not so when the speaker is the subject and 'you' only sits in a side clause ('I survived
+    Vietnam, like you survived the shipyard', 'I spend hours on it, so you'll see a lot')."""
+    yours = [t for t in sentence if t.lower_ in SECOND_PERSON]
+    if not yours:
+        return False
+    root = sentence.root
+    if not any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in FIRST_PERSON for c in root.children):
+        return True
+    return not all(_in_side_clause(t, root) for t in yours)
 
 
-def _speculates(sentence: Span) -> bool:
-    """'I would love that', 'I must have been mistaken': a reaction, not a fact about the speaker."""
+def _in_side_clause(token: Token, root: Token) -> bool:
+    """Whether the token sits in an adverbial or relative clause, or a comparison, under the root."""
+    node = token
+    while node.i != root.i and node.head.i != node.i:
+        if node.dep_ in ("advcl", "relcl", "parataxis") or (node.dep_ == "prep" and node.lower_ in ("like", "as")):
+            return True
+        node = node.head
+    return False
+
+
+def is_hypothetical(sentence: Span) -> bool:
+    """'I would love to visit Peru', 'I might get a cat': a wish or possibility of the speaker's.
+    Kept (it says what the speaker wants or is like) but marked, with a lower confidence."""
     root = sentence.root
     modals = [c for c in root.children if c.dep_ == "aux" and c.lower_ in SPECULATIVE_MODALS]
     return bool(modals) and any(c.dep_ == "nsubj" and c.lower_ in FIRST_PERSON for c in root.children)
@@ -133,7 +160,7 @@ def is_informative(sentence: Span) -> bool:
     raw = sentence.text.strip()
     if is_question(sentence) or SMALL_TALK_RE.match(raw) or REACTION_RE.search(raw) or content_words(sentence) < 3:
         return False
-    if _addresses_the_other_party(sentence) or _speculates(sentence) or _says_nothing_concrete(sentence):
+    if _addresses_the_other_party(sentence) or _says_nothing_concrete(sentence):
         return False
     return is_about_speaker(sentence)
 

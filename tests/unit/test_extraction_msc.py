@@ -1,0 +1,72 @@
+"""Which chit-chat turns the offline extractor turns into facts about the speaker, and how it
+words them: hypotheticals, framing verbs, side remarks to the other party, third-person rewriting."""
+
+from __future__ import annotations
+
+import pytest
+
+from memory_service.extraction import RuleBasedExtractor
+from memory_service.extraction.rewrite import to_standalone
+from schemas.interactions import InteractionIn
+
+pytestmark = pytest.mark.model
+
+
+def _facts(spacy_nlp, *texts: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    interaction = InteractionIn.model_validate({
+        "external_id": "x", "customer": {"identifiers": [{"type": "crm", "value": "c1"}]},
+        "channel": "chat", "started_at": "2026-11-20T14:00:00Z",
+        "utterances": [{"id": f"u{i}", "role": "customer", "text": t} for i, t in enumerate(texts)],
+    })  # fmt: skip
+    result = RuleBasedExtractor(spacy_nlp).extract(interaction)
+    return {o.utterance_ids[0]: o.text for o in result.observations if o.kind not in ("sentiment", "trait")}
+
+
+def test_a_wish_is_kept_and_marked_hypothetical(spacy_nlp) -> None:
+    interaction = InteractionIn.model_validate({
+        "external_id": "x", "customer": {"identifiers": [{"type": "crm", "value": "c1"}]},
+        "channel": "chat", "started_at": "2026-11-20T14:00:00Z",
+        "utterances": [{"id": "u0", "role": "customer", "text": "I would like to go to law school eventually!"},
+                       {"id": "u1", "role": "customer", "text": "I go to law school."}],
+    })  # fmt: skip
+    facts = {o.utterance_ids[0]: o for o in RuleBasedExtractor(spacy_nlp).extract(interaction).observations}
+    assert facts["u0"].text == "The customer would like to go to law school eventually!"
+    assert facts["u0"].attributes.get("hypothetical") is True
+    assert "hypothetical" not in facts["u1"].attributes and facts["u1"].confidence > facts["u0"].confidence
+
+
+def test_a_framing_verb_with_content_of_its_own_is_about_the_speaker(spacy_nlp) -> None:
+    facts = _facts(
+        spacy_nlp, "I am thinking about traveling across the USA.", "I think he is such a musical genius.",
+        "I definitely agree!", "I feel like moving to Santa Barbara.",
+    )  # fmt: skip
+    assert facts == {
+        "u0": "The customer is thinking about traveling across the USA.",
+        "u3": "The customer feels like moving to Santa Barbara.",
+    }
+
+
+def test_you_in_a_side_clause_does_not_hide_the_fact(spacy_nlp) -> None:
+    facts = _facts(
+        spacy_nlp, "I survived Vietnam, like you survived the shipyard.", "I can send you pictures of my cat.",
+        "I'm sure you are a great nurse.", "I also want to have kids one day like you do.",
+        "I started walking every day, as you suggested.",
+    )  # fmt: skip
+    assert set(facts) == {"u0", "u3", "u4"}
+    assert facts["u0"].startswith("The customer survived Vietnam")
+
+
+@pytest.mark.parametrize(
+    ("first_person", "standalone"),
+    [
+        ("I don't have kids.", "The customer doesn't have kids."),
+        ("I have never heard of the Libby app.", "The customer has never heard of the Libby app."),
+        ("We could do it this weekend if you're free.", "The customer could do it this weekend if you're free."),
+        ("We were in Paris last year.", "The customer was in Paris last year."),
+        ("My wife and I go to church.", "The customer's wife and the customer go to church."),
+        ("I haven't heard that term before.", "The customer hasn't heard that term before."),
+        ("They say I am crazy.", "They say the customer is crazy."),
+    ],
+)
+def test_first_person_verbs_agree_with_the_customer(spacy_nlp, first_person: str, standalone: str) -> None:
+    assert to_standalone(spacy_nlp(first_person)[:]) == standalone
