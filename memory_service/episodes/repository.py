@@ -64,7 +64,7 @@ def fetch_units(
     return {str(r["id"]): r for r in rows}
 
 
-# Okapi BM25 (k1=1.2, b=0.75) computed in SQL over one customer's units. Every unit holding a
+# Okapi BM25 (k1, b) computed in SQL over one customer's units. Every unit holding a
 # query term matches the OR query, so document frequencies from the matched set are exact.
 _BM25 = """
 WITH q AS (SELECT NULLIF(replace(plainto_tsquery('english', %(q)s)::text, '&', '|'), '')::tsquery AS q),
@@ -85,7 +85,7 @@ terms AS (
 df AS (SELECT lexeme, count(*) AS df FROM terms GROUP BY lexeme)
 SELECT terms.id, terms.unit_type,
        sum(ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5))
-           * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * dl / s.avgdl))) AS score
+           * tf * (%(k1)s + 1) / (tf + %(k1)s * (1 - %(b)s + %(b)s * dl / s.avgdl))) AS score
 FROM terms JOIN df USING (lexeme), stats s
 GROUP BY terms.id, terms.unit_type ORDER BY score DESC LIMIT %(limit)s
 """
@@ -100,6 +100,8 @@ def lexical_search(
     limit: int,
     since: datetime | None = None,
     until: datetime | None = None,
+    k1: float = 1.2,
+    b: float = 0.75,
 ) -> list[dict[str, Any]]:
     """Best-first BM25 hits {id, unit_type, score} among the customer's units."""
     conds = []
@@ -108,7 +110,8 @@ def lexical_search(
     if until is not None:
         conds.append("AND u.observed_at <= %(until)s")
     sql = _BM25.format(time_cond=" ".join(conds))
-    params = {"q": query, "c": customer_id, "t": tenant_id, "limit": limit, "since": since, "until": until}
+    params = {"q": query, "c": customer_id, "t": tenant_id, "limit": limit, "since": since, "until": until,
+              "k1": k1, "b": b}
     return conn.execute(sql, params).fetchall()  # type: ignore[arg-type, return-value]
 
 

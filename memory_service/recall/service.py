@@ -65,6 +65,8 @@ class RecallPolicy:
     relative_cutoff: float = 0.6
     dense_candidates: int = 100
     lexical_candidates: int = 100
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
     rerank_pool: int = 80
     rrf_k: float = 60.0
     dense_weight: float = 1.0
@@ -136,6 +138,7 @@ def _candidates(
     lexical = episodes_repo.lexical_search(
         conn, tenant_id=tenant_id, customer_id=customer_id, query=lexical_query(request.query, customer_name=name),
         limit=policy.lexical_candidates * (5 if filtered else 1), since=request.since, until=request.until,
+        k1=policy.bm25_k1, b=policy.bm25_b,
     )  # fmt: skip
     by_id: dict[str, Candidate] = {}
     for hit in dense:
