@@ -37,7 +37,7 @@ NOT_NAMES = frozenset({"yes", "no", "sure", "okay", "ok", "thanks", "thank you",
 SENTENCES = {
     "email": "The customer's email is {}.",
     "phone": "The customer's phone number is {}.",
-    "order_number": "The customer has an order {}.",
+    "order_number": "The customer has order number {}.",
     "account_number": "The customer's account number is {}.",
     "username": "The customer's username is {}.",
     "name": "The customer's name is {}.",
