@@ -119,12 +119,12 @@ def recall(
     _prioritise(candidates, rows, request, policy)
     if reranker is not None and candidates:
         _rerank(reranker, request.query, candidates, rows)
-    admit = _relevance_gate(candidates, request, policy)
+    query_stems = item_builder.stems(lexical_query(request.query, customer_name=customer_name))
+    admit = _relevance_gate(candidates, rows, request, policy, query_stems)
     chosen = select_diverse(  # admitted ones only: the same choice, far fewer duplicate checks
         [c for c in candidates if admit(c)], vectors=vectors, limit=max(request.top_k * 3, 30),
         duplicate_cosine=policy.duplicate_cosine, admit=admit,
     )  # fmt: skip
-    query_stems = item_builder.stems(lexical_query(request.query, customer_name=customer_name))
     return _within_budget(customer_id, chosen, rows, request, policy, query_stems)
 
 
@@ -247,7 +247,10 @@ def _rerank(reranker: Reranker, query: str, candidates: list[Candidate], rows: d
     candidates[:] = reordered
 
 
-def _relevance_gate(candidates: list[Candidate], request: RecallRequest, policy: RecallPolicy):  # type: ignore[no-untyped-def]
+def _relevance_gate(  # type: ignore[no-untyped-def]
+    candidates: list[Candidate], rows: dict[str, dict[str, Any]], request: RecallRequest, policy: RecallPolicy,
+    query_stems: set[str],
+):  # fmt: skip
     cosines = [c.cosine for c in candidates if c.cosine is not None]
     best_cos = max(cosines, default=0.0)
     best_bm25 = max((c.bm25 for c in candidates if c.bm25 is not None), default=math.inf)
@@ -262,7 +265,15 @@ def _relevance_gate(candidates: list[Candidate], request: RecallRequest, policy:
             return True
         # A strong lexical match is relevant even when MiniLM misses it, if not semantically remote.
         lexical = c.bm25 is not None and c.bm25 >= best_bm25 * policy.lexical_relative_cutoff
-        return request.min_score is None and lexical and (c.cosine or 0.0) >= floor * policy.lexical_cosine_factor
+        if not (request.min_score is None and lexical and (c.cosine or 0.0) >= floor * policy.lexical_cosine_factor):
+            return False
+        # A segment's full text carries its neighbours so that a short reply matches the question
+        # it answers; an agent turn matched only through the customer's words next to it ("thanks
+        # for calling, how can I help?" before "my order arrived damaged") is not evidence.
+        row = rows[c.unit_id]
+        if item_builder.kind_of(row, c.unit_type) != "agent_turn":
+            return True
+        return bool(query_stems & item_builder.stems(str(row["text"])))
 
     return admit
 
