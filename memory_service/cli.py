@@ -16,7 +16,21 @@ import typer
 
 from memory_service.config import Settings, get_settings
 
-app = typer.Typer(help="Persistent customer memory for conversational AI.", no_args_is_help=True)
+
+class _App(typer.Typer):
+    """A refused request (404, 409, 422 ...) prints the service's answer, not a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from memory_service.client import MemoryClientError
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except MemoryClientError as exc:
+            typer.echo(f"error {exc.status_code}: {json.dumps(exc.detail, default=str)}", err=True)
+            raise SystemExit(1) from None
+
+
+app = _App(help="Persistent customer memory for conversational AI.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 profile_app = typer.Typer(help="Inspect what the service knows about a customer.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -294,6 +308,61 @@ def _print(data: Any) -> None:
 def profile_show(customer_ref: str, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None) -> None:
     """Print a customer's profile (CUSTOMER_REF: id or type:value)."""
     _print(_client(url, api_key, data_dir).profile(customer_ref))
+
+
+@profile_app.command("observations")
+def profile_observations(
+    customer_ref: str,
+    kind: Annotated[str | None, typer.Option(help="trait, preference, issue, event, commitment, fact, ...")] = None,
+    status: Annotated[str, typer.Option(help="active, superseded, retracted or all")] = "active",
+    limit: int = 50, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """List a customer's observations, newest first, with ids to retract or correct them."""
+    page = _client(url, api_key, data_dir).observations(customer_ref, kind=kind, status=status, limit=limit)
+    for o in page["items"]:
+        sources = ", ".join(f"{s['external_id'] or s['interaction_id']}:{'/'.join(s['utterance_ids'])}"
+                            for s in o["sources"])  # fmt: skip
+        flag = " needs-review" if o.get("needs_review") else ""
+        head = f"{o['id']}  {o['status']:<10} {o['kind']:<10} {o['confidence']:.2f}{flag}"
+        typer.echo(f"{head}  {o['text']}  <- {sources}")
+    if not page["items"]:
+        typer.echo("(none)")
+
+
+@profile_app.command("retract")
+def profile_retract(
+    customer_ref: str, observation_id: str,
+    reason: Annotated[str | None, typer.Option(help="Why (kept with the observation)")] = None,
+    url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Retract a wrong observation: it stays in the history, never comes back from recall."""
+    _client(url, api_key, data_dir).retract_observation(customer_ref, observation_id, reason=reason)
+    typer.echo(f"retracted {observation_id}")
+
+
+@profile_app.command("correct")
+def profile_correct(
+    customer_ref: str, observation_id: str,
+    text: Annotated[str | None, typer.Option(help="The corrected sentence")] = None,
+    value: Annotated[str | None, typer.Option(help="A trait's corrected value (email, phone, address, ...)")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept with the observation)")] = None,
+    url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Correct an observation: the corrected one supersedes it (history kept) and prints."""
+    _print(_client(url, api_key, data_dir).correct_observation(customer_ref, observation_id, text=text, value=value,
+                                                               reason=reason))  # fmt: skip
+
+
+@profile_app.command("forget")
+def profile_forget(
+    customer_ref: str, yes: Annotated[bool, typer.Option("--yes", help="Do not ask")] = False,
+    url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Erase a customer everywhere: profile, identifiers, interactions, observations, index."""
+    if not yes:
+        typer.confirm(f"Erase everything known about {customer_ref}?", abort=True)
+    _client(url, api_key, data_dir).forget_customer(customer_ref)
+    typer.echo(f"forgot {customer_ref}")
 
 
 @app.command()

@@ -82,6 +82,18 @@ class MemoryClient(_Base):
     def forget_customer(self, customer_ref: str) -> None:
         self.check(self.http.delete(f"/v1/customers/{self.ref(customer_ref)}"))
 
+    def retract_observation(self, customer_ref: str, observation_id: str, *, reason: str | None = None) -> None:
+        url = f"/v1/customers/{self.ref(customer_ref)}/observations/{quote(observation_id, safe='')}"
+        self.check(self.http.delete(url, params={"reason": reason} if reason else None))
+
+    def correct_observation(
+        self, customer_ref: str, observation_id: str, *, text: str | None = None, value: str | None = None,
+        reason: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        url = f"/v1/customers/{self.ref(customer_ref)}/observations/{quote(observation_id, safe='')}"
+        body = {k: v for k, v in {"text": text, "value": value, "reason": reason}.items() if v is not None}
+        return self.check(self.http.patch(url, json=body))  # type: ignore[no-any-return]
+
     def forget_interaction(self, interaction_id: str) -> None:
         self.check(self.http.delete(f"/v1/interactions/{interaction_id}"))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 ObservationKind = Literal["trait", "preference", "issue", "intent", "event", "commitment", "sentiment", "fact"]
-ObservationState = Literal["active", "superseded", "conflict", "deleted"]
+ObservationState = Literal["active", "superseded", "conflict", "retracted"]
 
 
 class Source(BaseModel):
@@ -37,3 +37,16 @@ class ObservationOut(BaseModel):
 class ObservationPage(BaseModel):
     items: list[ObservationOut]
     next_cursor: str | None = None
+
+
+class ObservationCorrection(BaseModel):
+    """PATCH /v1/customers/{ref}/observations/{id}: a person fixes what the service understood.
+
+    `value` corrects a trait's typed value (its sentence is rewritten from it); `text` replaces the
+    sentence (required for other kinds). The corrected observation supersedes the old one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str | None = Field(default=None, min_length=1, max_length=2000)
+    value: str | None = Field(default=None, min_length=1, max_length=500)
+    reason: str | None = Field(default=None, max_length=500)

@@ -235,3 +235,62 @@ def set_confidence(conn: Connection, *, observation_id: Any, confidence: float, 
         "UPDATE observations SET confidence = %s, support_count = support_count + %s, updated_at = now() WHERE id = %s",
         (confidence, extra_support, observation_id),
     )
+
+
+def get_for_edit(conn: Connection, *, tenant_id: str, customer_id: str, observation_id: str) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT id, kind, text, attributes, trait_key, confidence, status, observed_at, needs_review FROM observations "
+        "WHERE id = %s AND tenant_id = %s AND customer_id = %s FOR UPDATE",
+        (observation_id, tenant_id, customer_id),
+    ).fetchone()
+
+
+def retract(conn: Connection, *, observation_id: Any, at: datetime, attributes: dict[str, Any]) -> None:
+    conn.execute(
+        "UPDATE observations SET status = 'retracted', valid_to = %s, attributes = attributes || %s, "
+        "updated_at = now() WHERE id = %s",
+        (at, Jsonb(attributes), observation_id),
+    )
+
+
+def reinstate_predecessor(conn: Connection, *, observation_id: Any) -> Any | None:
+    """The newest observation this one superseded becomes active again (older ones now point at it)."""
+    row: Any = conn.execute(
+        "SELECT id FROM observations WHERE superseded_by = %s AND status = 'superseded' "
+        "ORDER BY valid_from DESC, id DESC LIMIT 1",
+        (observation_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute("UPDATE observations SET superseded_by = %s WHERE superseded_by = %s AND id <> %s",
+                 (row["id"], observation_id, row["id"]))  # fmt: skip
+    conn.execute(
+        "UPDATE observations SET status = 'active', valid_to = NULL, superseded_by = NULL, updated_at = now() "
+        "WHERE id = %s",
+        (row["id"],),
+    )
+    return row["id"]
+
+
+def set_valid_from(conn: Connection, *, observation_id: Any, valid_from: datetime) -> None:
+    conn.execute("UPDATE observations SET valid_from = %s WHERE id = %s", (valid_from, observation_id))
+
+
+def settle_trait(conn: Connection, *, customer_id: str, trait_key: str, keep_id: Any, at: datetime) -> None:
+    """A person settled a single-valued trait: other active values go to history behind keep_id."""
+    conn.execute(
+        "UPDATE observations SET status = 'superseded', valid_to = %s, superseded_by = %s, needs_review = false, "
+        "updated_at = now() WHERE customer_id = %s AND trait_key = %s AND status = 'active' AND id <> %s",
+        (at, keep_id, customer_id, trait_key, keep_id),
+    )
+    conn.execute("UPDATE observations SET needs_review = false WHERE id = %s", (keep_id,))
+
+
+def clear_lone_review(conn: Connection, *, customer_id: str, trait_key: str) -> None:
+    """One active value left of a trait flagged for review: nothing to review any more."""
+    conn.execute(
+        "UPDATE observations SET needs_review = false WHERE customer_id = %s AND trait_key = %s AND status = 'active' "
+        "AND needs_review AND (SELECT count(*) FROM observations a WHERE a.customer_id = %s AND a.trait_key = %s "
+        "AND a.status = 'active') = 1",
+        (customer_id, trait_key, customer_id, trait_key),
+    )

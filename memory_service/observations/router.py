@@ -1,16 +1,19 @@
-"""GET /v1/customers/{ref}/observations: the history, paged."""
+"""GET /v1/customers/{ref}/observations: the history, paged; DELETE and PATCH one of them:
+a person retracts or corrects what the service understood (observations/edits.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from fastapi import status as http_status
 
 from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep
 from memory_service.api.errors import ERROR_RESPONSES
 from memory_service.customers import service as customers
+from memory_service.observations import edits
 from memory_service.observations.service import list_observations
-from schemas.observations import ObservationPage
+from schemas.observations import ObservationCorrection, ObservationOut, ObservationPage
 
 router = APIRouter(prefix="/v1/customers", tags=["observations"], responses=ERROR_RESPONSES)
 
@@ -22,7 +25,7 @@ def read_observations(
     conn: ConnDep,
     runtime: RuntimeDep,
     kind: str | None = None,
-    status: Literal["active", "superseded", "all"] = "active",
+    status: Literal["active", "superseded", "retracted", "all"] = "active",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> ObservationPage:
@@ -32,3 +35,41 @@ def read_observations(
     return list_observations(
         conn, tenant_id=tenant.id, customer_id=customer_id, kind=kind, status=status, limit=limit, cursor=cursor
     )
+
+
+@router.delete("/{customer_ref}/observations/{observation_id}", status_code=http_status.HTTP_204_NO_CONTENT)
+def retract_observation(
+    customer_ref: str,
+    observation_id: str,
+    tenant: TenantDep,
+    conn: ConnDep,
+    runtime: RuntimeDep,
+    reason: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    customer_id = customers.resolve_customer_ref(
+        conn, tenant_id=tenant.id, ref=customer_ref, country_code=runtime.settings.default_phone_country_code
+    )
+    edits.retract_observation(
+        conn, tenant_id=tenant.id, customer_id=customer_id, observation_id=observation_id, reason=reason
+    )
+    conn.commit()
+    return Response(status_code=http_status.HTTP_204_NO_CONTENT)
+
+
+@router.patch("/{customer_ref}/observations/{observation_id}", response_model=ObservationOut)
+def correct_observation(
+    customer_ref: str,
+    observation_id: str,
+    correction: ObservationCorrection,
+    tenant: TenantDep,
+    conn: ConnDep,
+    runtime: RuntimeDep,
+) -> ObservationOut:
+    country_code = runtime.settings.default_phone_country_code
+    customer_id = customers.resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country_code)
+    corrected = edits.correct_observation(
+        conn, tenant_id=tenant.id, customer_id=customer_id, observation_id=observation_id, correction=correction,
+        embed=runtime.embedder.embed_query, country_code=country_code,
+    )  # fmt: skip
+    conn.commit()
+    return corrected
