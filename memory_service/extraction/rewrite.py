@@ -78,6 +78,17 @@ def _rewrite_token(token: Token, first: bool) -> str:
 
 
 def to_standalone(sentence: Span) -> str:
+    text = _to_standalone(sentence)
+    root = sentence.root
+    subjectless = not any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in sentence)
+    if subjectless and root.tag_ == "VBG" and all(t.pos_ in ("ADV", "INTJ", "CCONJ", "PUNCT") for t in sentence
+                                                  if t.i < root.i):  # fmt: skip
+        # 'Training for a marathon.': the speaker's 'I am' was left out.
+        text = "The customer is " + text[0].lower() + text[1:]
+    return text
+
+
+def _to_standalone(sentence: Span) -> str:
     parts: list[str] = []
     first_content = True
     for token in sentence:

@@ -105,12 +105,13 @@ class RuleBasedExtractor:
     def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
         groups: dict[str, list[Span]] = {}
         for sentence in doc.sents:
-            if not statements.is_informative(sentence):
+            part, after_comment = statements.statement_part(sentence)
+            if not statements.is_informative(part, after_comment=after_comment):
                 continue
-            kind = statements.classify_statement(sentence.text)
-            if kind != "issue" and TRAIT_CUE_RE.search(sentence.text):
+            kind = statements.classify_statement(part.text)
+            if kind != "issue" and TRAIT_CUE_RE.search(part.text):
                 continue  # the trait observation already carries this sentence
-            groups.setdefault(kind, []).append(sentence)
+            groups.setdefault(kind, []).append(part)
         if not groups:
             return []
         # One observation per turn: its kind is the most actionable one among its sentences.
@@ -123,8 +124,8 @@ class RuleBasedExtractor:
     def _statement(
         self, kind: str, sentences: list[Span], utterance: UtteranceIn, at: datetime
     ) -> ExtractedObservation:
-        quote = " ".join(s.text.strip() for s in sentences)
-        text = " ".join(to_standalone(s[statements.leading_filler_end(s) :]) for s in sentences)
+        quote = " ".join(s.sent.text.strip() for s in sentences)
+        text = " ".join(to_standalone(s) for s in sentences)
         attributes: dict[str, Any] = {"quote": quote}
         if kind == "issue":
             attributes["resolved"] = False

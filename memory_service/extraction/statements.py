@@ -32,6 +32,7 @@ COMMENT_VERBS = frozenset(
     "love like hate find feel".split()
 )
 SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "u", "ya"})
+LIKING_VERBS = frozenset("like love enjoy hate dislike prefer want".split())
 GENERIC_VERBS = frozenset("be have do love like hate know think want mean say get see go make try".split())
 OBJECT_DEPS = frozenset({"dobj", "pobj", "dative", "iobj", "obj"})
 SPECULATIVE_MODALS = frozenset({"would", "'d", "could", "might", "must", "should", "may"})
@@ -41,9 +42,14 @@ REACTION_RE = re.compile(
     r"i agree|i'?m sure|i guess|i understand|i see what|i know what|i know,|i can imagine|i bet|"
     r"i hope (?:you|it|that|she|he|they)|i'?m glad|i'?m sorry|i'?m so sorry|me too|i can'?t wait)\b"
     r"|\b(?:can'?t wait|look(?:ing)? forward|wish me luck|(?:i'?ve|i have) no idea|let me know)\b"
-    r"|^\W*i'?m (?:doing )?(?:well|good|fine|great|ok(?:ay)?|alright)\b",
+    r"|^\W*i(?:'?m| am) (?:doing )?(?:pretty |really |very |so |just )?(?:well|good|fine|great|ok(?:ay)?|alright)\b"
+    r"|\bi(?:'?m| am) (?:so |really |very |super )?glad\b|\bcannot wait\b",
     re.IGNORECASE,
 )
+# Modal auxiliaries of a plan or offer ("we can go for tacos", "I should check it out").
+PLAN_MODALS = frozenset({"will", "'ll", "can", "ca", "could", "should", "might", "may", "would", "'d", "shall"})
+# Pronouns that point back at something already said ("I should try it", "I can understand that").
+ANAPHORA = frozenset({"it", "that", "this", "these", "those", "them", "one", "him", "her"})
 ISSUE_RE = re.compile(
     r"\b(damaged|broken|not working|doesn'?t work|isn'?t working|stopped working|problem|issue|error|wrong|"
     r"missing|late|delayed|never (?:arrived|came|got)|charged twice|double charged|overcharged|refund|"
@@ -151,18 +157,118 @@ def is_hypothetical(sentence: Span) -> bool:
 
 
 def _says_nothing_concrete(sentence: Span) -> bool:
-    """'I love that!', 'I did it too': no noun, number or adjective of its own, and a generic verb."""
+    """'I love that!', 'I did it too': no noun, number or adjective of its own, and a generic verb.
+    A liking for an activity is concrete: 'I like to sing', "I don't like reading"."""
     concrete = any(t.pos_ in ("NOUN", "PROPN", "NUM", "ADJ") for t in sentence)
-    return not concrete and sentence.root.lemma_.lower() in GENERIC_VERBS
+    return not concrete and sentence.root.lemma_.lower() in GENERIC_VERBS and not _likes_an_activity(sentence)
 
 
-def is_informative(sentence: Span) -> bool:
+def _likes_an_activity(sentence: Span) -> bool:
+    root = sentence.root
+    if root.lemma_.lower() not in LIKING_VERBS:
+        return False
+    return any(c.dep_ in ("xcomp", "ccomp", "dobj") and c.pos_ == "VERB" and c.lemma_.lower() not in GENERIC_VERBS
+               for c in root.children)  # fmt: skip
+
+
+def _elided_subject(sentence: Span) -> bool:
+    """'Training for a marathon.', 'Currently living in California': a progressive verb with no
+    subject at all, the speaker's own 'I am' left out (a chat habit)."""
+    root = sentence.root
+    if root.tag_ != "VBG" or any(t.dep_ in ("nsubj", "nsubjpass", "expl", "csubj") for t in sentence):
+        return False
+    if any(t.lower_ in SECOND_PERSON for t in sentence):
+        return False
+    before = [t for t in sentence if t.i < root.i and not t.is_punct]
+    return all(t.pos_ in ("ADV", "INTJ", "CCONJ") for t in before)
+
+
+def _modal_subjects(sentence: Span) -> tuple[list[Token], list[Token]]:
+    root = sentence.root
+    subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")]
+    modals = [c for c in root.children if c.dep_ == "aux" and c.lower_ in PLAN_MODALS]
+    return subjects, modals
+
+
+def _joint_plan(sentence: Span) -> bool:
+    """'We can go for tacos afterwards', 'Maybe we should meet for a run', "Let's do this": a plan or
+    proposal for both speakers, made in the conversation, not a fact about the speaker."""
+    first = next((t for t in sentence if not t.is_punct), None)
+    if first is not None and first.lower_ in ("let", "lets"):
+        return True
+    subjects, modals = _modal_subjects(sentence)
+    return bool(modals) and any(s.lower_ == "we" for s in subjects)
+
+
+def _only_points_back(sentence: Span) -> bool:
+    """'I should check it out', 'I can understand that', 'I've never heard of it': no noun or number
+    of its own, only a pronoun for what the other party said. A reply, not a fact."""
+    if any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in sentence):
+        return False
+    return any(t.lower_ in ANAPHORA and t.dep_ in ("dobj", "pobj", "nsubj", "attr") for t in sentence)
+
+
+def is_informative(sentence: Span, *, after_comment: bool = False) -> bool:
+    """after_comment: the sentence followed a comment on what the other party said ('Sounds
+    delicious, I should try it'); a plan or offer there answers the other party."""
     raw = sentence.text.strip()
     if is_question(sentence) or SMALL_TALK_RE.match(raw) or REACTION_RE.search(raw) or content_words(sentence) < 3:
         return False
     if _addresses_the_other_party(sentence) or _says_nothing_concrete(sentence):
         return False
-    return is_about_speaker(sentence)
+    if _joint_plan(sentence) or _only_points_back(sentence):
+        return False
+    if after_comment and _modal_subjects(sentence)[1]:
+        return False
+    return is_about_speaker(sentence) or _elided_subject(sentence)
+
+
+def statement_part(sentence: Span) -> tuple[Span, bool]:
+    """The part of a sentence that may state something about the speaker, and whether a comment
+    on the other party's words was cut off its front: without leading fillers ('Oh wow, ...') or
+    such a comment ('That sounds great, I ...', 'Omg that is great, I ...')."""
+    start = leading_filler_end(sentence)
+    part = sentence[start:]
+    end = _question_tail_start(part)
+    if end:
+        part = part[:end]
+    cut = _comment_end(part)
+    if cut:
+        rest = part[cut:]
+        return rest[leading_filler_end(rest) :], True
+    return part, False
+
+
+TAIL_QUESTION_START = QUESTION_START | {"you", "and", "or", "right", "okay", "ok", "any"}
+
+
+def _question_tail_start(part: Span) -> int:
+    """'I always wanted to try pottery, is it easy?', 'Working on my cars, what are your hobbies?':
+    a statement with a question tacked on after a comma or dash. The index where the question
+    starts, when what comes before it is a first-person statement of three words or more; else 0."""
+    if not part.text.strip().endswith("?"):
+        return 0
+    for index in range(len(part) - 2, 0, -1):
+        token = part[index]
+        if token.text in (",", "-", "--", "\u2014", ";") and part[index + 1].lower_ in TAIL_QUESTION_START:
+            head = part[:index]
+            if sum(1 for t in head if t.is_alpha) >= 3 and any(t.lower_ in ("i", "we", "my") for t in head):
+                return index
+    return 0
+
+
+def _comment_end(part: Span) -> int:
+    """Index after a short leading comment clause ('That sounds good,'): no first-person word, no
+    noun or number, a verb, and a first-person remainder after its comma or dash. 0 if none."""
+    for index, token in enumerate(part[:8]):
+        if token.text in (",", "-", "--", "\u2014", ";") and index > 0:
+            head, rest = part[:index], part[index + 1 :]
+            if any(t.lower_ in FIRST_PERSON for t in head) or any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in head):
+                return 0
+            if not any(t.pos_ in ("VERB", "AUX") for t in head) or not _first_person_tokens(rest):
+                return 0
+            return index + 1 if len(rest) > 2 else 0
+    return 0
 
 
 def classify_statement(text: str) -> str:
