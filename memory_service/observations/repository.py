@@ -79,10 +79,12 @@ def add_source(
 
 
 def source_confidences(conn: Connection, *, customer_id: str) -> dict[Any, list[tuple[float | None, Any]]]:
-    """Per active observation of the customer: its sources' confidences, oldest first."""
+    """Per observation of the customer: its sources' confidences, oldest first. A person's
+    correction is left out: its confidence (1.0) rests on them, not on the sources."""
     rows: list[Any] = conn.execute(
         "SELECT o.id, o.confidence AS current, s.confidence FROM observations o "
-        "JOIN observation_sources s ON s.observation_id = o.id WHERE o.customer_id = %s "
+        "JOIN observation_sources s ON s.observation_id = o.id "
+        "WHERE o.customer_id = %s AND NOT o.attributes ? 'corrected_from' "
         "ORDER BY o.id, s.observed_at, s.interaction_id",
         (customer_id,),
     ).fetchall()

@@ -48,6 +48,11 @@ def test_a_misheard_email_is_corrected_and_the_old_value_kept_as_history(api) ->
     [old] = _trait(api, "email", status="superseded")
     assert old["id"] == wrong["id"] and old["superseded_by"] == fixed["id"] and old["valid_to"]
 
+    other = _say(api, "2026-10-08T10:00:00Z", "I work night shifts at the hospital.")
+    assert api.delete(f"/v1/interactions/{other['interaction_id']}").status_code == 204
+    [still] = _trait(api, "email")  # forgetting another interaction recomputes confidences, not a person's
+    assert still["id"] == fixed["id"] and still["confidence"] == 1.0
+
     _index_settles(api, status["customer_id"], has=fixed["id"], lacks=wrong["id"])
     items = api.recall(PHONE_REF, "what is the customer's email address?", include_profile=False).json()["items"]
     texts = [i["text"] for i in items]
