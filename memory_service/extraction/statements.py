@@ -29,7 +29,7 @@ FIRST_PERSON = frozenset({"i", "me", "my", "mine", "myself", "we", "us", "our", 
 # Verbs whose first-person subject only frames a comment about someone or something else.
 COMMENT_VERBS = frozenset(
     "bet hope guess think agree imagine wonder understand see know mean suppose believe wish say tell "
-    "love like hate find feel".split()
+    "love like hate find feel hear".split()
 )
 SECOND_PERSON = frozenset({"you", "your", "yours", "yourself", "u", "ya"})
 LIKING_VERBS = frozenset("like love enjoy hate dislike prefer want".split())
@@ -48,6 +48,11 @@ REACTION_RE = re.compile(
 )
 # Modal auxiliaries of a plan or offer ("we can go for tacos", "I should check it out").
 PLAN_MODALS = frozenset({"will", "'ll", "can", "ca", "could", "should", "might", "may", "would", "'d", "shall"})
+# How one feels about the moment or the other party's news ("I am so relieved", "I'm ready").
+PASSING_STATES = frozenset(
+    "glad happy relieved ready sure certain excited thrilled sorry willing open impressed jealous curious "
+    "surprised grateful thankful proud amazed confused".split()
+)
 # Pronouns that point back at something already said ("I should try it", "I can understand that").
 ANAPHORA = frozenset({"it", "that", "this", "these", "those", "them", "one", "him", "her"})
 ISSUE_RE = re.compile(
@@ -200,6 +205,15 @@ def _joint_plan(sentence: Span) -> bool:
     return bool(modals) and any(s.lower_ == "we" for s in subjects)
 
 
+def _passing_state(sentence: Span) -> bool:
+    """'I am so relieved!', "I'm always ready", 'I am sure they are fine': how the speaker feels
+    about the moment or the other party's news, with no noun or number to make it a fact."""
+    root = sentence.root
+    if root.lemma_.lower() != "be" or any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in sentence):
+        return False
+    return any(c.dep_ == "acomp" and c.lower_ in PASSING_STATES for c in root.children)
+
+
 def _only_points_back(sentence: Span) -> bool:
     """'I should check it out', 'I can understand that', 'I've never heard of it': no noun or number
     of its own, only a pronoun for what the other party said. A reply, not a fact."""
@@ -216,7 +230,7 @@ def is_informative(sentence: Span, *, after_comment: bool = False) -> bool:
         return False
     if _addresses_the_other_party(sentence) or _says_nothing_concrete(sentence):
         return False
-    if _joint_plan(sentence) or _only_points_back(sentence):
+    if _joint_plan(sentence) or _only_points_back(sentence) or _passing_state(sentence):
         return False
     if after_comment and _modal_subjects(sentence)[1]:
         return False

@@ -70,3 +70,33 @@ def test_you_in_a_side_clause_does_not_hide_the_fact(spacy_nlp) -> None:
 )
 def test_first_person_verbs_agree_with_the_customer(spacy_nlp, first_person: str, standalone: str) -> None:
     assert to_standalone(spacy_nlp(first_person)[:]) == standalone
+
+
+def test_replies_plans_and_passing_states_are_not_facts(spacy_nlp) -> None:
+    facts = _facts(
+        spacy_nlp, "We can go for tacos afterwards.", "I should check it out.", "I am so relieved!",
+        "I heard data entry is easy to get into.", "Sounds delicious, I should try it sometime.",
+        "I'm doing pretty good this evening.", "I grow tomatoes and peppers in my garden.",
+    )  # fmt: skip
+    assert facts == {"u6": "The customer grows tomatoes and peppers in their garden."}
+
+
+def test_a_leading_comment_and_a_trailing_question_are_cut_off(spacy_nlp) -> None:
+    facts = _facts(
+        spacy_nlp, "That sounds good, I'm taking biology this semester.", "I always wanted to try pottery, is it easy?",
+        "Working on my cars, what are your hobbies?",
+    )  # fmt: skip
+    assert facts == {
+        "u0": "The customer is taking biology this semester.",
+        "u1": "The customer always wanted to try pottery.",
+        "u2": "The customer is working on their cars.",
+    }
+
+
+def test_liking_an_activity_and_a_left_out_subject_are_facts(spacy_nlp) -> None:
+    facts = _facts(spacy_nlp, "I don't like reading though.", "I like to hike.", "Training for a marathon.")
+    assert facts == {
+        "u0": "The customer doesn't like reading though.",
+        "u1": "The customer likes to hike.",
+        "u2": "The customer is training for a marathon.",
+    }
