@@ -9,6 +9,8 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,11 +24,15 @@ class _App(typer.Typer):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from memory_service.client import MemoryClientError
+        from memory_service.errors import MemoryServiceError
 
         try:
             return super().__call__(*args, **kwargs)
         except MemoryClientError as exc:
             typer.echo(f"error {exc.status_code}: {json.dumps(exc.detail, default=str)}", err=True)
+            raise SystemExit(1) from None
+        except MemoryServiceError as exc:
+            typer.echo(f"error: {exc.msg}", err=True)
             raise SystemExit(1) from None
 
 
@@ -266,25 +272,65 @@ def requeue(
     typer.echo(f"requeued {len(ids)}")
 
 
+@contextmanager
+def _database(data_dir: Path | None) -> Iterator[Any]:
+    """One connection to the configured (or embedded) database, at the schema's head; committed on exit."""
+    from memory_service.db import create_pool
+    from memory_service.db import migrate as run_migrations
+
+    settings, handles = resolve_services(_settings(data_dir))
+    assert settings.database_url
+    try:
+        run_migrations(settings.database_url)
+        pool = create_pool(settings.database_url, min_size=1, max_size=1)
+        try:
+            with pool.connection() as conn:
+                yield conn
+        finally:
+            pool.close()
+    finally:
+        _stop_handles(handles)
+
+
 @keys_app.command("create")
 def keys_create(
     tenant: Annotated[str, typer.Option(help="Tenant name (created if new)")], data_dir: DataDir = None
 ) -> None:
     """Create an API key for a tenant; the key is the last line printed."""
-    from memory_service.db import create_pool
-    from memory_service.db import migrate as run_migrations
     from memory_service.tenants.service import create_api_key
 
-    settings, handles = resolve_services(_settings(data_dir))
-    assert settings.database_url
-    run_migrations(settings.database_url)
-    pool = create_pool(settings.database_url, min_size=1, max_size=1)
-    with pool.connection() as conn:
+    with _database(data_dir) as conn:
         key = create_api_key(conn, tenant_name=tenant)
-    pool.close()
-    _stop_handles(handles)
     typer.echo(f"tenant: {tenant}", err=True)
     typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(
+    tenant: Annotated[str | None, typer.Option(help="Only this tenant's keys")] = None, data_dir: DataDir = None
+) -> None:
+    """List API keys (their prefix, never the key): tenant, created, revoked."""
+    from memory_service.tenants import repository as tenants_repo
+
+    with _database(data_dir) as conn:
+        rows = tenants_repo.list_keys(conn, tenant_name=tenant)
+    for row in rows:
+        revoked = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
+        typer.echo(f"{row['prefix']}…  {row['tenant']:<24} created {row['created_at']:%Y-%m-%d %H:%M}  {revoked}")
+    if not rows:
+        typer.echo("(no keys)")
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key, or its prefix as `keys list` shows it")], data_dir: DataDir = None
+) -> None:
+    """Revoke an API key. Every API process stops accepting it within MEMORY_API_KEY_CACHE_SECONDS."""
+    from memory_service.tenants.service import revoke_api_key
+
+    with _database(data_dir) as conn:
+        revoked = revoke_api_key(conn, key=key.rstrip("…"))
+    typer.echo(f"revoked {revoked}")
 
 
 def _client(url: str | None, api_key: str | None, data_dir: Path | None) -> Any:

@@ -35,3 +35,22 @@ def find_tenant_by_key_hash(conn: Connection, *, key_hash: str) -> dict[str, Any
         "WHERE k.key_hash = %s AND k.revoked_at IS NULL",
         (key_hash,),
     ).fetchone()
+
+
+def list_keys(conn: Connection, *, tenant_name: str | None = None) -> list[dict[str, Any]]:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT k.prefix, t.name AS tenant, k.created_at, k.revoked_at FROM api_keys k "
+        "JOIN tenants t ON t.id = k.tenant_id WHERE %(t)s::text IS NULL OR t.name = %(t)s "
+        "ORDER BY t.name, k.created_at",
+        {"t": tenant_name},
+    ).fetchall()
+
+
+def revoke_keys(conn: Connection, *, key_hash: str | None = None, prefix: str | None = None) -> list[str]:
+    """Revoke the key with this hash, or the active keys with this prefix; returns their prefixes."""
+    rows: list[Any] = conn.execute(
+        "UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL "
+        "AND (key_hash = %(h)s OR (%(h)s::text IS NULL AND prefix = %(p)s)) RETURNING prefix",
+        {"h": key_hash, "p": prefix},
+    ).fetchall()
+    return [r["prefix"] for r in rows]

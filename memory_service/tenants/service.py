@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from memory_service.errors import UnauthorizedError
+from memory_service.errors import InvalidInputError, NotFoundError, UnauthorizedError
 from memory_service.tenants import repository as repo
 
 KEY_PREFIX = "msk_"
@@ -33,6 +33,20 @@ def create_api_key(conn: Connection, *, tenant_name: str) -> str:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     repo.insert_api_key(conn, tenant_id=tenant_id, key_hash=hash_key(key), prefix=key[:8])
     return key
+
+
+def revoke_api_key(conn: Connection, *, key: str) -> str:
+    """Revoke a key given whole, or by the prefix `keys list` shows (refused when ambiguous)."""
+    if len(key) > 8:
+        revoked = repo.revoke_keys(conn, key_hash=hash_key(key))
+    else:
+        matching = [r for r in repo.list_keys(conn) if r["prefix"] == key and r["revoked_at"] is None]
+        if len(matching) > 1:
+            raise InvalidInputError(f"{len(matching)} active keys start with {key!r}; give the whole key", loc=("key",))
+        revoked = repo.revoke_keys(conn, prefix=key)
+    if not revoked:
+        raise NotFoundError(f"no active key {key!r}", loc=("key",))
+    return revoked[0]
 
 
 def ensure_bootstrap_key(conn: Connection, *, key: str, tenant_name: str = "default") -> None:

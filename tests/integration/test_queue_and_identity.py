@@ -90,20 +90,33 @@ def test_health_endpoints(app_client) -> None:
     assert "memory_http_requests_total" in metrics and "memory_index_vectors" in metrics
 
 
+def _keys_cli(settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
+    env = {"MEMORY_DATABASE_URL": settings.database_url, "MEMORY_REDIS_URL": settings.redis_url}
+    env["PATH"] = "/usr/bin:/bin"
+    return subprocess.run([sys.executable, "-m", "memory_service.cli", "keys", *args], env=env,
+                          capture_output=True, text=True, check=check)  # fmt: skip
+
+
 def test_cli_keys_create_prints_a_working_key(settings, app_client) -> None:
-    env = {
-        "MEMORY_DATABASE_URL": settings.database_url,
-        "MEMORY_REDIS_URL": settings.redis_url,
-        "PATH": "/usr/bin:/bin",
-    }
-    out = subprocess.run(
-        [sys.executable, "-m", "memory_service.cli", "keys", "create", "--tenant", f"cli-{uuid.uuid4().hex[:6]}"],
-        env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    key = out.stdout.strip().splitlines()[-1]
+    key = _keys_cli(settings, "create", "--tenant", f"cli-{uuid.uuid4().hex[:6]}").stdout.strip().splitlines()[-1]
     assert key.startswith("msk_")
     response = app_client.get("/v1/customers/phone%3A%2B1/profile", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 404  # authenticated, and the new tenant has no such customer
+
+
+def test_cli_keys_list_and_revoke(settings, app_client, runtime) -> None:
+    tenant = f"cli-{uuid.uuid4().hex[:6]}"
+    key = _keys_cli(settings, "create", "--tenant", tenant).stdout.strip().splitlines()[-1]
+    listed = _keys_cli(settings, "list", "--tenant", tenant).stdout
+    assert key[:8] in listed and "active" in listed and key not in listed  # never the key itself
+    headers = {"Authorization": f"Bearer {key}"}
+    assert app_client.get("/v1/customers/phone%3A%2B1/profile", headers=headers).status_code == 404
+    assert _keys_cli(settings, "revoke", key).stdout.strip() == f"revoked {key[:8]}"
+    assert "revoked" in _keys_cli(settings, "list", "--tenant", tenant).stdout
+    again = _keys_cli(settings, "revoke", key, check=False)
+    assert again.returncode == 1 and "no active key" in again.stderr and "Traceback" not in again.stderr
+    runtime.authenticator._cache.clear()  # the API trusts a checked key for MEMORY_API_KEY_CACHE_SECONDS
+    assert app_client.get("/v1/customers/phone%3A%2B1/profile", headers=headers).status_code == 401
 
 
 def test_failed_interactions_rerun_on_request(api) -> None:
