@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -28,6 +28,8 @@ class ProfileItem(BaseModel):
     observed_at: datetime | None
     attributes: dict[str, Any] = Field(default_factory=dict)
     source: Source
+    due_date: date | None = Field(default=None, description="a commitment's due date, when one was stated")
+    overdue: bool = Field(default=False, description="a pending commitment whose due date has passed")
 
 
 class SentimentPoint(BaseModel):

@@ -3,6 +3,7 @@ issues, pending commitments, a sentiment trend and per-interaction summaries."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from psycopg import Connection
@@ -32,10 +33,19 @@ def _traits(rows: list[dict[str, Any]]) -> dict[str, TraitOut]:
     return traits
 
 
-def _item(row: dict[str, Any]) -> ProfileItem:
+def _item(row: dict[str, Any], *, today: date | None = None) -> ProfileItem:
     out = observation_out(row)
+    due = _due_date(out.attributes.get("due_date"))
     return ProfileItem(id=out.id, kind=out.kind, text=out.text, observed_at=out.observed_at,
-                       attributes=out.attributes, source=out.source)  # fmt: skip
+                       attributes=out.attributes, source=out.source, due_date=due,
+                       overdue=due is not None and today is not None and due < today)  # fmt: skip
+
+
+def _due_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
 
 
 def _sentiment(rows: list[dict[str, Any]]) -> tuple[list[SentimentPoint], str | None]:
@@ -101,7 +111,9 @@ def get_profile(conn: Connection, *, tenant_id: str, customer_id: str) -> Profil
         summary=next((r["summary"] for r in recent if r["summary"]), None),
         open_issues=[_item(r) for r in by_kind.get("issue", []) if not r["attributes"].get("resolved")],
         pending_commitments=[
-            _item(r) for r in by_kind.get("commitment", []) if r["attributes"].get("status", "pending") == "pending"
+            _item(r, today=datetime.now(UTC).date())
+            for r in by_kind.get("commitment", [])
+            if r["attributes"].get("status", "pending") == "pending"
         ],
         sentiment_trend=trend,
         sentiment_direction=direction,

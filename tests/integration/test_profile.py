@@ -22,8 +22,10 @@ def test_profile_shows_open_issues_commitments_and_summaries(api) -> None:
     assert profile["traits"]["email"]["source"]["utterance_ids"] == ["u2"]
     assert profile["traits"]["order_number"]["value"] == ["88123"]
     assert any("damaged" in i["text"] and i["source"]["utterance_ids"] == ["u2"] for i in profile["open_issues"])
-    assert any("replacement" in c["text"] and c["source"]["utterance_ids"] == ["u3"]
-               for c in profile["pending_commitments"])  # fmt: skip
+    [promise] = [c for c in profile["pending_commitments"] if "replacement" in c["text"]]
+    assert promise["source"]["utterance_ids"] == ["u3"]
+    # "by Friday", said on Friday 2026-11-20: due that week, long past now.
+    assert promise["due_date"] in ("2026-11-20", "2026-11-27") and promise["overdue"] is True
     [recent] = profile["recent_interactions"]
     assert recent["interaction_id"] == status["interaction_id"] and recent["summary"] == status["summary"]
     assert "damaged" in profile["summary"]
