@@ -19,6 +19,7 @@ from memory_service.episodes import service as episodes
 from memory_service.extraction import Extractor
 from memory_service.interactions import repository as repo
 from memory_service.interactions.service import lock_with_customers
+from memory_service.observations import commitments
 from memory_service.observations.reconcile import stated_traits
 from memory_service.observations.service import reconcile_observations
 from schemas.interactions import InteractionIn
@@ -68,6 +69,9 @@ def process_interaction(
             vectors=vectors,
         )
         customer_id = result.customer_id  # the survivor, if an identifier stated in the call merged two customers
+        result.updated += commitments.mark_fulfilled(
+            conn, customer_id=customer_id, interaction_id=interaction_id, payload=payload
+        )
         episodes.store_units(
             conn, tenant_id=tenant_id, customer_id=customer_id, interaction_id=interaction_id,
             units=units, vectors=unit_vectors,

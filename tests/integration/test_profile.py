@@ -51,3 +51,28 @@ def test_an_issue_resolved_in_a_later_interaction_leaves_the_open_issues(api) ->
     assert issue["attributes"]["resolved"] is True
     assert issue["attributes"]["resolved_in"] == second["interaction_id"]
     assert len(issue["sources"]) == 2
+
+
+def test_a_commitment_fulfilled_in_a_later_interaction_is_done(api) -> None:
+    promised = api.ingest(example_interaction(started_at="2026-11-20T14:02:00Z", utterances=[
+        {"id": "a1", "role": "customer", "text": "My headphones arrived broken."},
+        {"id": "a2", "role": "agent", "text": "Sorry! We'll ship a replacement by Friday."},
+    ]))  # fmt: skip
+    api.ingest(example_interaction(started_at="2026-11-24T09:00:00Z", ended_at=None, utterances=[
+        {"id": "b1", "role": "customer", "text": "Has the replacement shipped?"},
+        {"id": "b2", "role": "agent", "text": "Not yet, it hasn't shipped."},
+    ]))  # fmt: skip
+    pending = api.get("/v1/customers/phone%3A%2B15551234567/profile").json()["pending_commitments"]
+    assert any("replacement" in c["text"] for c in pending)  # asked about and denied: still pending
+
+    kept = api.ingest(example_interaction(started_at="2026-11-25T09:00:00Z", ended_at=None, utterances=[
+        {"id": "c1", "role": "agent", "text": "Good news: your replacement shipped this morning."},
+    ]))  # fmt: skip
+    pending = api.get("/v1/customers/phone%3A%2B15551234567/profile").json()["pending_commitments"]
+    assert not any("replacement" in c["text"] for c in pending)
+    [done] = [o for o in api.get("/v1/customers/phone%3A%2B15551234567/observations", params={"kind": "commitment"})
+              .json()["items"] if "replacement" in o["text"]]  # fmt: skip
+    assert done["attributes"]["status"] == "done"
+    assert done["attributes"]["fulfilled_in"] == kept["interaction_id"]
+    assert done["attributes"]["fulfilment_utterance_ids"] == ["c1"]
+    assert done["source"]["interaction_id"] == promised["interaction_id"]  # the promise's own provenance stays

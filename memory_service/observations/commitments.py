@@ -1,0 +1,110 @@
+"""A pending commitment is kept when a later interaction says it was done.
+
+"We'll ship a replacement by Friday" (interaction 1) is fulfilled by an agent's "your
+replacement shipped this morning" or a customer's "the replacement arrived" in a later
+interaction: a statement, not a question, without negation, carrying the past form of the
+promised action (or, from the customer, of receiving it), and sharing a content word with the
+promise when the promise names what it is about. The commitment's status becomes `done`, with
+the fulfilling interaction, utterance and quote in its attributes; nothing else changes, and
+re-processing finds the same thing. Interactions processed out of order are not revisited.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import Connection
+from psycopg.types.json import Jsonb
+
+from schemas.interactions import InteractionIn
+
+# Past forms of the actions COMMITMENT_RE (extraction/agent.py) recognises.
+PAST_FORMS: dict[str, tuple[str, ...]] = {
+    "send": ("sent",), "ship": ("shipped",), "refund": ("refunded",), "call": ("called",),
+    "email": ("emailed",), "text": ("texted",), "process": ("processed",), "issue": ("issued",),
+    "credit": ("credited",), "escalate": ("escalated",), "follow": ("followed up",), "replace": ("replaced",),
+    "cancel": ("cancelled", "canceled"), "update": ("updated",), "arrange": ("arranged",),
+    "schedule": ("scheduled",), "waive": ("waived",), "reimburse": ("reimbursed",), "check": ("checked",),
+    "get back": ("got back",), "expedite": ("expedited",), "reship": ("reshipped", "shipped"),
+    "deliver": ("delivered",), "fix": ("fixed",), "reset": ("reset",), "open": ("opened",), "file": ("filed",),
+    "submit": ("submitted",), "investigate": ("investigated",), "look into": ("looked into",),
+    "apply": ("applied",), "add": ("added",), "remove": ("removed",), "change": ("changed",),
+    "transfer": ("transferred",), "contact": ("contacted",), "reach out": ("reached out",),
+    "notify": ("notified",), "let you know": ("let you know",),
+}  # fmt: skip
+# What a customer says when something sent to them came.
+RECEIVED_RE = re.compile(r"\b(?:received|got|arrived|came|showed up|turned up)\b", re.IGNORECASE)
+DELIVERED_ACTIONS = frozenset({"send", "ship", "reship", "deliver", "refund", "credit", "replace", "expedite",
+                               "issue", "reimburse", "email", "text"})  # fmt: skip
+NEGATION_RE = re.compile(r"\b(?:not|never|yet to|still waiting|unable|cannot)\b|n[’']t\b", re.IGNORECASE)
+_WORD = re.compile(r"[a-z]{4,}")
+_GENERIC = frozenset(
+    "will with that this your have been they them their there then than when what which would could should "
+    "about after before today tomorrow tonight week weeks month next monday tuesday wednesday thursday friday "
+    "saturday sunday morning afternoon evening hours days soon asap right away within sure make going also just "
+    "again back know call email text ship send".split()
+)
+
+
+@dataclass(frozen=True)
+class Fulfilment:
+    utterance_id: str
+    quote: str
+
+
+def _content_words(text: str, action: str) -> set[str]:
+    words = set(_WORD.findall(text.lower())) - _GENERIC
+    return {w for w in words if not w.startswith(action.split()[0][:4])}
+
+
+def fulfils(commitment: dict[str, Any], sentence: str, role: str) -> bool:
+    """Does this sentence of a later interaction say the promised thing was done?"""
+    action = str(commitment.get("action") or "").lower()
+    text = sentence.strip()
+    if not action or not text or text.endswith("?") or NEGATION_RE.search(text):
+        return False
+    lowered = text.lower()
+    if role == "agent":
+        done = any(re.search(rf"\b{re.escape(form)}\b", lowered) for form in PAST_FORMS.get(action, ()))
+    elif role == "customer":
+        done = action in DELIVERED_ACTIONS and bool(RECEIVED_RE.search(text))
+    else:
+        return False
+    if not done:
+        return False
+    about = _content_words(str(commitment.get("quote") or ""), action)
+    return not about or bool(about & _content_words(text, action))
+
+
+def find_fulfilment(commitment: dict[str, Any], payload: InteractionIn) -> Fulfilment | None:
+    for index, utterance in enumerate(payload.utterances):
+        uid = utterance.id if utterance.id is not None else str(index)
+        for sentence in re.split(r"(?<=[.!?])\s+", utterance.text):
+            if fulfils(commitment, sentence, utterance.role):
+                return Fulfilment(utterance_id=uid, quote=sentence.strip())
+    return None
+
+
+def mark_fulfilled(conn: Connection, *, customer_id: str, interaction_id: str, payload: InteractionIn) -> int:
+    """Set `done` on the customer's pending commitments (from earlier interactions) this one fulfils."""
+    rows: list[Any] = conn.execute(
+        "SELECT o.id, o.attributes FROM observations o WHERE o.customer_id = %s AND o.kind = 'commitment' "
+        "AND o.status = 'active' AND coalesce(o.attributes->>'status', 'pending') = 'pending' "
+        "AND o.observed_at <= %s AND NOT EXISTS (SELECT 1 FROM observation_sources s "
+        "WHERE s.observation_id = o.id AND s.interaction_id = %s) ORDER BY o.observed_at, o.id",
+        (customer_id, payload.started_at, interaction_id),
+    ).fetchall()
+    done = 0
+    for row in rows:
+        found = find_fulfilment(row["attributes"], payload)
+        if found is None:
+            continue
+        conn.execute(
+            "UPDATE observations SET attributes = attributes || %s, updated_at = now() WHERE id = %s",
+            (Jsonb({"status": "done", "fulfilled_in": interaction_id, "fulfilled_at": payload.started_at.isoformat(),
+                    "fulfilment": found.quote, "fulfilment_utterance_ids": [found.utterance_id]}), row["id"]),
+        )  # fmt: skip
+        done += 1
+    return done
