@@ -49,6 +49,9 @@ class RecallItem(BaseModel):
     source: Source
     token_count: int = 0
     rank_score: float = Field(default=0.0, description="fused ranking score (items are ordered by it)")
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, description="an observation's typed attributes (trait value, dates, status)"
+    )
 
 
 class RecallResponse(BaseModel):

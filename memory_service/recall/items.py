@@ -98,10 +98,12 @@ def build_item(
     row: dict[str, Any], cand: Candidate, *, max_chars: int, query_stems: Collection[str] = ()
 ) -> RecallItem:
     score = round(cand.cosine if cand.cosine is not None else 0.0, 4)
+    attributes: dict[str, Any] = {}
     if cand.unit_type == "observation":
         out = observation_out(row)
         text, confidence, observed_at, source = out.text, out.confidence, out.observed_at, out.source
-        text = focus(text, query_stems, max_chars)
+        text = focus(text, query_stems, max_chars) + state_note(out.kind, out.attributes)
+        attributes = {k: v for k, v in out.attributes.items() if k != "quote"}
     else:
         text = focus(str(row["text"]), query_stems, max_chars)
         confidence = 1.0 if cand.unit_type == "segment" else 0.8  # verbatim vs. extractive summary
@@ -111,5 +113,18 @@ def build_item(
     return RecallItem(
         id=cand.unit_id, type=cand.unit_type, kind=kind_of(row, cand.unit_type), text=text, score=score,
         confidence=confidence, observed_at=observed_at, source=source, token_count=estimate_tokens(text),
-        rank_score=round(cand.fused, 6),
+        rank_score=round(cand.fused, 6), attributes=attributes,
     )  # fmt: skip
+
+
+def state_note(kind: str, attributes: dict[str, Any]) -> str:
+    """Where an issue or a promise stands, in the text an agent reads: " [done 2026-11-25]"."""
+    if kind == "commitment":
+        if attributes.get("status") == "done":
+            when = str(attributes.get("fulfilled_at") or "")[:10]
+            return f" [done{' ' + when if when else ''}]"
+        due = attributes.get("due_date")
+        return f" [pending, due {due}]" if due else " [pending]"
+    if kind in ("issue", "intent") and "resolved" in attributes:
+        return " [resolved]" if attributes["resolved"] else " [open]"
+    return ""

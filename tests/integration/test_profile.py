@@ -76,3 +76,7 @@ def test_a_commitment_fulfilled_in_a_later_interaction_is_done(api) -> None:
     assert done["attributes"]["fulfilled_in"] == kept["interaction_id"]
     assert done["attributes"]["fulfilment_utterance_ids"] == ["c1"]
     assert done["source"]["interaction_id"] == promised["interaction_id"]  # the promise's own provenance stays
+    api.wait_indexed(kept["customer_id"])
+    items = api.recall("phone:+15551234567", "is the replacement on its way?", include_profile=False).json()["items"]
+    [promise] = [i for i in items if i["kind"] == "commitment"]
+    assert promise["text"].endswith("[done 2026-11-25]") and promise["attributes"]["status"] == "done"
