@@ -107,3 +107,30 @@ def _to_standalone(sentence: Span) -> str:
     if text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+# Nouns whose possession is no fact about the speaker ("my time", "my opinion", "my head").
+_NOT_POSSESSIONS = frozenset(
+    "time life way opinion mind thing things favorite favourite own best goal goals day days week year turn idea "
+    "head eyes hands hand feet body heart health mood point part side fault guess bad".split()
+)
+
+
+def possessions(sentences: list[Span], limit: int = 2) -> list[str]:
+    """What the speaker's possessives take for granted: 'My daughter loves Italy' says that the
+    customer has a daughter. One short sentence each ('The customer has a daughter.'), in order."""
+    found: list[str] = []
+    for sentence in sentences:
+        for token in sentence:
+            noun = token.head
+            if token.lower_ != "my" or token.dep_ != "poss" or noun.pos_ != "NOUN":
+                continue
+            if noun.lower_ in _NOT_POSSESSIONS or noun.i < token.i:
+                continue
+            words = [c.text for c in noun.children if c.dep_ in ("compound", "amod") and token.i < c.i < noun.i]
+            phrase = " ".join([*words, noun.text])
+            article = "" if noun.tag_ in ("NNS", "NNPS") else "an " if phrase[0].lower() in "aeiou" else "a "
+            sentence_text = f"The customer has {article}{phrase}."
+            if sentence_text not in found:
+                found.append(sentence_text)
+    return found[:limit]

@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 
 from memory_service.extraction import agent, statements, traits
 from memory_service.extraction.base import ExtractedObservation, Extraction
-from memory_service.extraction.rewrite import to_standalone
+from memory_service.extraction.rewrite import possessions, to_standalone
 from memory_service.extraction.sentiment import interaction_sentiment
 from memory_service.extraction.summary import summarise
 from memory_service.extraction.temporal import resolve_dates
@@ -126,6 +126,9 @@ class RuleBasedExtractor:
     ) -> ExtractedObservation:
         quote = " ".join(s.sent.text.strip() for s in sentences)
         text = " ".join(to_standalone(s) for s in sentences)
+        if kind not in ("issue", "intent"):
+            # 'My daughter loves Italy.' also says that the customer has a daughter: say it first.
+            text = " ".join([*possessions(sentences), text])
         attributes: dict[str, Any] = {"quote": quote}
         if kind == "issue":
             attributes["resolved"] = False

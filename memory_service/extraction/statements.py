@@ -43,11 +43,15 @@ REACTION_RE = re.compile(
     r"i hope (?:you|it|that|she|he|they)|i'?m glad|i'?m sorry|i'?m so sorry|me too|i can'?t wait)\b"
     r"|\b(?:can'?t wait|look(?:ing)? forward|wish me luck|(?:i'?ve|i have) no idea|let me know)\b"
     r"|^\W*i(?:'?m| am) (?:doing )?(?:pretty |really |very |so |just )?(?:well|good|fine|great|ok(?:ay)?|alright)\b"
-    r"|\bi(?:'?m| am) (?:so |really |very |super )?glad\b|\bcannot wait\b",
+    r"|\bi(?:'?m| am) (?:so |really |very |super )?glad\b|\bcannot wait\b"
+    r"|\b(?:give|gave) (?:it|that|this|him|her|them) a (?:try|go|shot|listen|look|whirl)\b"
+    r"|\bcheck (?:it|that|this|them) out\b",
     re.IGNORECASE,
 )
 # Modal auxiliaries of a plan or offer ("we can go for tacos", "I should check it out").
 PLAN_MODALS = frozenset({"will", "'ll", "can", "ca", "could", "should", "might", "may", "would", "'d", "shall"})
+# How a comment on the other party's words starts ("That sounds like fun, ...").
+COMMENT_OPENERS = frozenset("that that's thats it it's this sounds sound seems looks what how".split())
 # How one feels about the moment or the other party's news ("I am so relieved", "I'm ready").
 PASSING_STATES = frozenset(
     "glad happy relieved ready sure certain excited thrilled sorry willing open impressed jealous curious "
@@ -273,11 +277,15 @@ def _question_tail_start(part: Span) -> int:
 
 def _comment_end(part: Span) -> int:
     """Index after a short leading comment clause ('That sounds good,'): no first-person word, no
-    noun or number, a verb, and a first-person remainder after its comma or dash. 0 if none."""
+    noun or number (unless it starts with 'that', 'it', 'sounds' ...: 'That sounds like a plan,'),
+    a verb, and a first-person remainder after its comma or dash. 0 if none."""
     for index, token in enumerate(part[:8]):
         if token.text in (",", "-", "--", "\u2014", ";") and index > 0:
             head, rest = part[:index], part[index + 1 :]
-            if any(t.lower_ in FIRST_PERSON for t in head) or any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in head):
+            if any(t.lower_ in FIRST_PERSON for t in head):
+                return 0
+            opener = next((t for t in head if t.lower_ not in FILLER_WORDS and t.pos_ != "INTJ"), head[0])
+            if opener.lower_ not in COMMENT_OPENERS and any(t.pos_ in ("NOUN", "PROPN", "NUM") for t in head):
                 return 0
             if not any(t.pos_ in ("VERB", "AUX") for t in head) or not _first_person_tokens(rest):
                 return 0
@@ -308,8 +316,9 @@ def leading_filler_end(sentence: Span) -> int:
     'Oh wow, I love hiking.' -> the index of 'I'. 0 when nothing would be left."""
     index = 0
     for token in sentence:
-        if token.lower_ in FILLER_WORDS or token.pos_ == "INTJ" or token.is_punct:
-            index += 1
+        modifies_next = token.head.i == token.i + 1 and token.dep_ in ("det", "amod", "advmod", "neg", "compound")
+        if (token.lower_ in FILLER_WORDS or token.pos_ == "INTJ" or token.is_punct) and not modifies_next:
+            index += 1  # not 'No' of 'No matter how ...' nor 'Right' of 'Right now'
             continue
         break
     return index if index < len(sentence) - 2 else 0

@@ -78,7 +78,7 @@ def test_replies_plans_and_passing_states_are_not_facts(spacy_nlp) -> None:
         "I heard data entry is easy to get into.", "Sounds delicious, I should try it sometime.",
         "I'm doing pretty good this evening.", "I grow tomatoes and peppers in my garden.",
     )  # fmt: skip
-    assert facts == {"u6": "The customer grows tomatoes and peppers in their garden."}
+    assert facts == {"u6": "The customer has a garden. The customer grows tomatoes and peppers in their garden."}
 
 
 def test_a_leading_comment_and_a_trailing_question_are_cut_off(spacy_nlp) -> None:
@@ -89,7 +89,7 @@ def test_a_leading_comment_and_a_trailing_question_are_cut_off(spacy_nlp) -> Non
     assert facts == {
         "u0": "The customer is taking biology this semester.",
         "u1": "The customer always wanted to try pottery.",
-        "u2": "The customer is working on their cars.",
+        "u2": "The customer has cars. The customer is working on their cars.",
     }
 
 
@@ -100,3 +100,14 @@ def test_liking_an_activity_and_a_left_out_subject_are_facts(spacy_nlp) -> None:
         "u1": "The customer likes to hike.",
         "u2": "The customer is training for a marathon.",
     }
+
+
+def test_a_possessive_also_says_what_the_customer_has(spacy_nlp) -> None:
+    facts = _facts(
+        spacy_nlp, "My daughter loves Italian food.", "My dogs love the snow.", "I spend my time reading.",
+        "My new camera arrived broken.",
+    )  # fmt: skip
+    assert facts["u0"] == "The customer has a daughter. The customer's daughter loves Italian food."
+    assert facts["u1"] == "The customer has dogs. The customer's dogs love the snow."
+    assert facts["u2"] == "The customer spends their time reading."
+    assert facts["u3"] == "The customer's new camera arrived broken."  # an issue: what went wrong comes first
