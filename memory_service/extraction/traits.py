@@ -33,6 +33,7 @@ ASKS = {
 BARE_NAME_RE = re.compile(r"^\s*([A-Za-z][a-z'\-]+(?:\s+[A-Za-z][a-z'\-]+){0,2})\s*[.!]?\s*$")
 BARE_TOKEN_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]{3,40})\s*[.!]?\s*$")
 BARE_DIGITS_RE = re.compile(r"^\s*#?\s*([A-Z0-9\-]{5,20})\s*[.!]?\s*$", re.I)
+OTHERS_NAME_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s*$", re.IGNORECASE)
 NOT_NAMES = frozenset({"yes", "no", "sure", "okay", "ok", "thanks", "thank you", "hello", "hi", "great", "fine"})
 SENTENCES = {
     "email": "The customer's email is {}.",
@@ -76,6 +77,8 @@ def explicit_traits(text: str, doc: Doc, *, country_code: str) -> list[TraitValu
     out += [TraitValue("username", u) for u in p.USERNAME_RE.findall(text) if u.lower() not in p.NOT_IDS]
     persons = {ent.text for ent in doc.ents if ent.label_ == "PERSON"}
     for match in p.NAME_RE.finditer(text):
+        if OTHERS_NAME_RE.search(text[: match.start()]):
+            continue  # 'Her name is Elsa', 'My dog's name is Ben': someone else's name
         name, strong_cue = match.group(1), match.group(0).lower().startswith(("my name", "name is"))
         if strong_cue or any(name in person or person in name for person in persons):
             out.append(TraitValue("name", name, 0.85))

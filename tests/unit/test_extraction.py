@@ -31,6 +31,15 @@ def test_traits_are_typed_and_normalised(spacy_nlp) -> None:
     assert traits[("order_number", "88123")] == ["u1"]
 
 
+def test_someone_elses_name_is_not_the_customers(spacy_nlp) -> None:
+    result = RuleBasedExtractor(spacy_nlp).extract(_interaction(
+        ("customer", "We got a puppy. Her name is Elsa."), ("customer", "My son's name is Tom Baker."),
+        ("customer", "Yes, name is Ana Ruiz."),
+    ))  # fmt: skip
+    names = [o.attributes["value"] for o in result.observations if o.trait_key == "name"]
+    assert names == ["Ana Ruiz"]
+
+
 def test_questions_small_talk_and_agent_statements_are_not_customer_facts(spacy_nlp) -> None:
     extractor = RuleBasedExtractor(spacy_nlp)
     result = extractor.extract(_interaction(
