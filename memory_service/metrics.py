@@ -18,3 +18,7 @@ INDEX_CUSTOMERS = Gauge("memory_index_customers", "Customers held by the in-proc
 QUERY_CACHE_HITS = Gauge("memory_query_cache_hits", "Query embedding cache hits")
 QUERY_CACHE_MISSES = Gauge("memory_query_cache_misses", "Query embeddings computed (cache misses)")
 QUERY_EMBED_BATCHES = Gauge("memory_query_embed_batches", "Model calls made for query embeddings (micro-batches)")
+BACKLOG = Gauge("memory_interactions_backlog", "Interactions waiting for or inside a worker", ["status"])
+OLDEST_PENDING = Gauge(
+    "memory_interactions_oldest_pending_seconds", "Age of the oldest queued or processing interaction (0: none)"
+)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from memory_service.interactions import repository as interactions_repo
 from memory_service.metrics import (
+    BACKLOG,
     INDEX_CUSTOMERS,
     INDEX_VECTORS,
+    OLDEST_PENDING,
     QUERY_CACHE_HITS,
     QUERY_CACHE_MISSES,
     QUERY_EMBED_BATCHES,
@@ -52,4 +57,17 @@ def metrics(request: Request) -> Response:
         QUERY_CACHE_HITS.set(runtime.embedder.hits)
         QUERY_CACHE_MISSES.set(runtime.embedder.misses)
         QUERY_EMBED_BATCHES.set(getattr(runtime.embedder.embedder, "batches", runtime.embedder.misses))
+        _backlog(runtime)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _backlog(runtime: Any) -> None:
+    """Queue health from Postgres, the truth: what waits and for how long (alert on the age)."""
+    try:
+        with runtime.pool.connection(timeout=2) as conn:
+            pending = interactions_repo.backlog(conn)
+    except Exception:  # noqa: BLE001  (metrics must answer even when the database does not)
+        return
+    for status in ("queued", "processing"):
+        BACKLOG.labels(status=status).set(pending.get(status, (0, 0.0))[0])
+    OLDEST_PENDING.set(max((age for _, age in pending.values()), default=0.0))

@@ -125,3 +125,12 @@ def delete_interaction(conn: Connection, *, tenant_id: str, interaction_id: str)
     return conn.execute(  # type: ignore[return-value]
         "DELETE FROM interactions WHERE id = %s AND tenant_id = %s RETURNING customer_id", (interaction_id, tenant_id)
     ).fetchone()
+
+
+def backlog(conn: Connection) -> dict[str, tuple[int, float]]:
+    """{status: (count, age in seconds of the oldest)} for queued and processing (a partial index)."""
+    rows: list[Any] = conn.execute(
+        "SELECT status, count(*) AS n, extract(epoch FROM now() - min(enqueued_at)) AS age FROM interactions "
+        "WHERE status IN ('queued', 'processing') GROUP BY status"
+    ).fetchall()
+    return {r["status"]: (int(r["n"]), float(r["age"] or 0.0)) for r in rows}

@@ -90,6 +90,19 @@ def test_health_endpoints(app_client) -> None:
     assert "memory_http_requests_total" in metrics and "memory_index_vectors" in metrics
 
 
+def test_metrics_show_the_queue_backlog_and_its_oldest_age(api) -> None:
+    status = api.ingest(example_interaction())
+    with api.runtime.pool.connection() as conn:  # as if its task were lost an hour ago
+        conn.execute("UPDATE interactions SET status = 'queued', enqueued_at = now() - interval '1 hour' "
+                     "WHERE id = %s", (status["interaction_id"],))  # fmt: skip
+    metrics = api.client.get("/metrics").text
+    with api.runtime.pool.connection() as conn:
+        conn.execute("UPDATE interactions SET status = 'done' WHERE id = %s", (status["interaction_id"],))
+    values = dict(line.rsplit(" ", 1) for line in metrics.splitlines() if line and not line.startswith("#"))
+    assert float(values['memory_interactions_backlog{status="queued"}']) >= 1
+    assert float(values["memory_interactions_oldest_pending_seconds"]) >= 3600
+
+
 def _keys_cli(settings, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     env = {"MEMORY_DATABASE_URL": settings.database_url, "MEMORY_REDIS_URL": settings.redis_url}
     env["PATH"] = "/usr/bin:/bin"
