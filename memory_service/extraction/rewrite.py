@@ -112,8 +112,13 @@ def _to_standalone(sentence: Span) -> str:
 # Nouns whose possession is no fact about the speaker ("my time", "my opinion", "my head").
 _NOT_POSSESSIONS = frozenset(
     "time life way opinion mind thing things favorite favourite own best goal goals day days week year turn idea "
-    "head eyes hands hand feet body heart health mood point part side fault guess bad".split()
+    "head eyes hands hand feet body heart health mood point part side fault guess bad self mouth ass name work "
+    "progress fun preference passion specialty go dream stuff attention thoughts feelings".split()
 )
+# Modifiers after which the speaker need not have the thing ('my favorite restaurant').
+_NOT_OWNED = frozenset("favorite favourite least dream ideal".split())
+# Modifiers that say nothing about the thing itself ('my own studio' -> 'a studio').
+_DROPPED_MODIFIERS = frozenset("own very".split())
 
 
 def possessions(sentences: list[Span], limit: int = 2) -> list[str]:
@@ -127,7 +132,10 @@ def possessions(sentences: list[Span], limit: int = 2) -> list[str]:
                 continue
             if noun.lower_ in _NOT_POSSESSIONS or noun.i < token.i:
                 continue
-            words = [c.text for c in noun.children if c.dep_ in ("compound", "amod") and token.i < c.i < noun.i]
+            modifiers = [c for c in noun.children if c.dep_ in ("compound", "amod") and token.i < c.i < noun.i]
+            if any(c.lower_ in _NOT_OWNED for c in modifiers):
+                continue
+            words = [c.text for c in modifiers if c.lower_ not in _DROPPED_MODIFIERS]
             phrase = " ".join([*words, noun.text])
             article = "" if noun.tag_ in ("NNS", "NNPS") else "an " if phrase[0].lower() in "aeiou" else "a "
             sentence_text = f"The customer has {article}{phrase}."

@@ -104,8 +104,8 @@ class RuleBasedExtractor:
 
     def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
         groups: dict[str, list[Span]] = {}
-        for sentence in doc.sents:
-            part, after_comment = statements.statement_part(sentence)
+        parts = [statements.statement_part(sentence) for sentence in doc.sents]
+        for part, after_comment in parts:
             if not statements.is_informative(part, after_comment=after_comment):
                 continue
             kind = statements.classify_statement(part.text)
@@ -119,16 +119,18 @@ class RuleBasedExtractor:
         kept = [s for group in groups.values() for s in group]
         # A long join dilutes what the turn says; the sentences most about the speaker carry it.
         best = sorted(kept, key=lambda s: (-statements.self_reference(s), s.start))[:MAX_SENTENCES]
-        return [self._statement(kind, sorted(best, key=lambda s: s.start), utterance, at)]
+        # What the turn's possessives take for granted ('Have you met my husband?' too).
+        owned = possessions([part for part, _ in parts if not statements.is_question(part)])
+        return [self._statement(kind, sorted(best, key=lambda s: s.start), utterance, at, owned)]
 
     def _statement(
-        self, kind: str, sentences: list[Span], utterance: UtteranceIn, at: datetime
+        self, kind: str, sentences: list[Span], utterance: UtteranceIn, at: datetime, owned: list[str]
     ) -> ExtractedObservation:
         quote = " ".join(s.sent.text.strip() for s in sentences)
         text = " ".join(to_standalone(s) for s in sentences)
         if kind not in ("issue", "intent"):
             # 'My daughter loves Italy.' also says that the customer has a daughter: say it first.
-            text = " ".join([*possessions(sentences), text])
+            text = " ".join([*owned, text])
         attributes: dict[str, Any] = {"quote": quote}
         if kind == "issue":
             attributes["resolved"] = False
