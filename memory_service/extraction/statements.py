@@ -64,7 +64,8 @@ ISSUE_RE = re.compile(
     r"missing|late|delayed|never (?:arrived|came|got)|charged twice|double charged|overcharged|refund|"
     r"complain|can'?t (?:log|sign|access|connect|find|get|use)|cannot (?:log|sign|access|connect|use)|"
     r"unable|failed|lost|stolen|defective|crash(?:es|ed)?|leak(?:s|ing)?|outage|disconnected|"
-    r"frustrat\w*|disappointed|unhappy|still (?:haven'?t|not|no))\b",
+    r"frustrat\w*|disappointed|unhappy|still (?:haven'?t|not|no)|"
+    r"(?:is|are|was|were|been|went|goes|keeps going) down)\b",
     re.IGNORECASE,
 )
 PREFERENCE_RE = re.compile(

@@ -111,3 +111,11 @@ def test_a_possessive_also_says_what_the_customer_has(spacy_nlp) -> None:
     assert facts["u1"] == "The customer has dogs. The customer's dogs love the snow."
     assert facts["u2"] == "The customer spends their time reading."
     assert facts["u3"] == "The customer's new camera arrived broken."  # an issue: what went wrong comes first
+
+
+def test_accounts_and_services_are_not_possessions(spacy_nlp) -> None:
+    facts = _facts(spacy_nlp, "My internet has been down since yesterday.", "My account was charged twice.")
+    assert facts == {
+        "u0": "The customer's internet has been down since yesterday.",
+        "u1": "The customer's account was charged twice.",
+    }
