@@ -268,8 +268,11 @@ def _question_tail_start(part: Span) -> int:
     if not part.text.strip().endswith("?"):
         return 0
     for index in range(len(part) - 2, 0, -1):
-        token = part[index]
-        if token.text in (",", "-", "--", "\u2014", ";") and part[index + 1].lower_ in TAIL_QUESTION_START:
+        token, after = part[index], part[index + 1]
+        after_comma = token.text in (",", "-", "--", "\u2014", ";") and after.lower_ in TAIL_QUESTION_START
+        # '... soon would you like to come?': an auxiliary and 'you' start a question of their own
+        run_on = token.lower_ in QUESTION_START and after.lower_ in ("you", "u")
+        if after_comma or run_on:
             head = part[:index]
             if sum(1 for t in head if t.is_alpha) >= 3 and any(t.lower_ in ("i", "we", "my") for t in head):
                 return index

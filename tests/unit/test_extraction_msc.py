@@ -84,12 +84,13 @@ def test_replies_plans_and_passing_states_are_not_facts(spacy_nlp) -> None:
 def test_a_leading_comment_and_a_trailing_question_are_cut_off(spacy_nlp) -> None:
     facts = _facts(
         spacy_nlp, "That sounds good, I'm taking biology this semester.", "I always wanted to try pottery, is it easy?",
-        "Working on my cars, what are your hobbies?",
+        "Working on my cars, what are your hobbies?", "I love hiking do you?",
     )  # fmt: skip
     assert facts == {
         "u0": "The customer is taking biology this semester.",
         "u1": "The customer always wanted to try pottery.",
         "u2": "The customer has cars. The customer is working on their cars.",
+        "u3": "The customer loves hiking.",
     }
 
 
