@@ -113,7 +113,8 @@ def _to_standalone(sentence: Span) -> str:
 _NOT_POSSESSIONS = frozenset(
     "time life way opinion mind thing things favorite favourite own best goal goals day days week year turn idea "
     "head eyes hands hand feet body heart health mood point part side fault guess bad self mouth ass name work "
-    "progress fun preference passion specialty go dream stuff attention thoughts feelings "
+    "progress fun preference passion specialty go dream stuff attention thoughts feelings god gosh goodness lord "
+    "pleasure treat luck "
     # Accounts, contact details and services: the traits say these; 'has an account' says nothing.
     "account order plan number email phone address username password bill internet service subscription "
     "membership package parcel delivery payment refund connection data balance card line".split()
