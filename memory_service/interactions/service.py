@@ -113,6 +113,7 @@ def forget_interaction(conn: Connection, *, tenant_id: str, interaction_id: str)
     customer_id = str(row["customer_id"])
     repo.delete_interaction(conn, tenant_id=tenant_id, interaction_id=interaction_id)
     observations_repo.delete_unsupported(conn, customer_id=customer_id)
+    observations_repo.forget_outcomes_from(conn, customer_id=customer_id, interaction_id=interaction_id)
     recompute_support(conn, customer_id=customer_id)
     customers_repo.record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
     return customer_id

@@ -32,13 +32,28 @@ PAST_FORMS: dict[str, tuple[str, ...]] = {
     "submit": ("submitted",), "investigate": ("investigated",), "look into": ("looked into",),
     "apply": ("applied",), "add": ("added",), "remove": ("removed",), "change": ("changed",),
     "transfer": ("transferred",), "contact": ("contacted",), "reach out": ("reached out",),
-    "notify": ("notified",), "let you know": ("let you know",),
+    "notify": ("notified",),
 }  # fmt: skip
-# What a customer says when something sent to them came.
+# What a customer says when something sent to them came; not "got charged", "came back".
 RECEIVED_RE = re.compile(r"\b(?:received|got|arrived|came|showed up|turned up)\b", re.IGNORECASE)
+NOT_RECEIVED_RE = re.compile(
+    r"\b(?:got (?:charged|billed|an? (?:email|call|message|text|notice|letter|notification|error))|came back)\b",
+    re.IGNORECASE,
+)
 DELIVERED_ACTIONS = frozenset({"send", "ship", "reship", "deliver", "refund", "credit", "replace", "expedite",
                                "issue", "reimburse", "email", "text"})  # fmt: skip
 NEGATION_RE = re.compile(r"\b(?:not|never|yet to|still waiting|unable|cannot)\b|n[’']t\b", re.IGNORECASE)
+# Still to come, or only possible: "will be refunded", "should have shipped", "once it has shipped".
+NOT_YET_RE = re.compile(
+    r"\b(?:will|would|should|shall|going to|gonna|once|if|as soon as|until|expect|expected|may|might|could|can)\b"
+    r"|['’]ll\b",
+    re.IGNORECASE,
+)
+QUESTION_START_RE = re.compile(r"^\s*(?:has|have|had|did|does|do|is|are|was|were|can|could|will|would)\b", re.I)
+# The agent says who or what did it: "your replacement shipped", "I've refunded", "it has been sent".
+_SUBJECT = r"(?:i|we|it|they|this|that|(?:your|the|our) \w+(?: \w+)?)(?:['’](?:ve|s|d))?"
+_AUX = r"(?:(?:has|have|had|was|were|is|are|been|just|already|now|successfully|finally|also)\s+)*"
+_CLAUSE_SPLIT = re.compile(r"\s*(?:[,;:–—]|\band\b|\bbut\b|\bso\b)\s*", re.IGNORECASE)
 _WORD = re.compile(r"[a-z]{4,}")
 _GENERIC = frozenset(
     "will with that this your have been they them their there then than when what which would could should "
@@ -59,23 +74,32 @@ def _content_words(text: str, action: str) -> set[str]:
     return {w for w in words if not w.startswith(action.split()[0][:4])}
 
 
+def _clause_done(clause: str, action: str, role: str) -> bool:
+    if NEGATION_RE.search(clause) or NOT_YET_RE.search(clause) or QUESTION_START_RE.search(clause):
+        return False
+    if role == "agent":
+        forms = "|".join(re.escape(form) for form in PAST_FORMS.get(action, ()))
+        return bool(forms) and re.search(rf"\b{_SUBJECT}\s+{_AUX}(?:{forms})\b", clause, re.IGNORECASE) is not None
+    return action in DELIVERED_ACTIONS and bool(RECEIVED_RE.search(clause)) and not NOT_RECEIVED_RE.search(clause)
+
+
 def fulfils(commitment: dict[str, Any], sentence: str, role: str) -> bool:
-    """Does this sentence of a later interaction say the promised thing was done?"""
+    """Does this sentence of a later interaction say the promised thing was done? Judged clause by
+    clause: "It shipped this morning, you don't need to do anything" is done; "Once it has
+    shipped, you'll get an email" is not."""
     action = str(commitment.get("action") or "").lower()
     text = sentence.strip()
-    if not action or not text or text.endswith("?") or NEGATION_RE.search(text):
-        return False
-    lowered = text.lower()
-    if role == "agent":
-        done = any(re.search(rf"\b{re.escape(form)}\b", lowered) for form in PAST_FORMS.get(action, ()))
-    elif role == "customer":
-        done = action in DELIVERED_ACTIONS and bool(RECEIVED_RE.search(text))
-    else:
-        return False
-    if not done:
+    if not action or not text or role not in ("agent", "customer"):
         return False
     about = _content_words(str(commitment.get("quote") or ""), action)
-    return not about or bool(about & _content_words(text, action))
+    if role == "customer" and not about:
+        return False  # "I got it" says nothing about which promise
+    if text.endswith("?") and "," not in text:
+        return False  # a question; "I sent the label last week, did you get it?" keeps its statement
+    for clause in _CLAUSE_SPLIT.split(text.rstrip("?")):
+        if clause and _clause_done(clause, action, role):
+            return not about or bool(about & _content_words(text, action))
+    return False
 
 
 def find_fulfilment(commitment: dict[str, Any], payload: InteractionIn) -> Fulfilment | None:

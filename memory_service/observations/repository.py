@@ -296,3 +296,20 @@ def clear_lone_review(conn: Connection, *, customer_id: str, trait_key: str) -> 
         "AND a.status = 'active') = 1",
         (customer_id, trait_key, customer_id, trait_key),
     )
+
+
+def forget_outcomes_from(conn: Connection, *, customer_id: str, interaction_id: str) -> None:
+    """An interaction being forgotten no longer fulfils a commitment or resolves an issue, and its
+    words (the fulfilment or resolution quote) leave the observations that cited it."""
+    conn.execute(
+        "UPDATE observations SET attributes = (attributes - 'fulfilled_in' - 'fulfilled_at' - 'fulfilment' "
+        "- 'fulfilment_utterance_ids') || '{\"status\": \"pending\"}'::jsonb, updated_at = now() "
+        "WHERE customer_id = %s AND attributes->>'fulfilled_in' = %s",
+        (customer_id, interaction_id),
+    )
+    conn.execute(
+        "UPDATE observations SET attributes = (attributes - 'resolved_in' - 'resolved_by' - 'resolution') "
+        "|| '{\"resolved\": false}'::jsonb, updated_at = now() "
+        "WHERE customer_id = %s AND attributes->>'resolved_in' = %s",
+        (customer_id, interaction_id),
+    )

@@ -52,6 +52,11 @@ def test_an_issue_resolved_in_a_later_interaction_leaves_the_open_issues(api) ->
     assert issue["attributes"]["resolved_in"] == second["interaction_id"]
     assert len(issue["sources"]) == 2
 
+    assert api.delete(f"/v1/interactions/{second['interaction_id']}").status_code == 204
+    [issue] = [o for o in api.get("/v1/customers/phone%3A%2B15551234567/observations", params={"kind": "issue"}).json()[
+        "items"] if "damaged" in o["text"]]  # fmt: skip
+    assert issue["attributes"]["resolved"] is False and "resolved_in" not in issue["attributes"]
+
 
 def test_a_commitment_fulfilled_in_a_later_interaction_is_done(api) -> None:
     promised = api.ingest(example_interaction(started_at="2026-11-20T14:02:00Z", utterances=[
@@ -80,3 +85,10 @@ def test_a_commitment_fulfilled_in_a_later_interaction_is_done(api) -> None:
     items = api.recall("phone:+15551234567", "is the replacement on its way?", include_profile=False).json()["items"]
     [promise] = [i for i in items if i["kind"] == "commitment"]
     assert promise["text"].endswith("[done 2026-11-25]") and promise["attributes"]["status"] == "done"
+
+    # Forgetting the interaction that kept the promise takes its words and its effect with it.
+    assert api.delete(f"/v1/interactions/{kept['interaction_id']}").status_code == 204
+    [again] = [o for o in api.get("/v1/customers/phone%3A%2B15551234567/observations", params={"kind": "commitment"})
+               .json()["items"] if "replacement" in o["text"]]  # fmt: skip
+    assert again["attributes"]["status"] == "pending"
+    assert not {"fulfilled_in", "fulfilment", "fulfilment_utterance_ids"} & set(again["attributes"])

@@ -9,6 +9,7 @@ from memory_service.observations.commitments import fulfils
 SHIP = {"action": "ship", "quote": "We'll ship a replacement by Friday."}
 CALL = {"action": "call", "quote": "I'll call you back tomorrow."}
 REFUND = {"action": "refund", "quote": "We will refund the delivery fee."}
+LABEL = {"action": "send", "quote": "We'll send you a return label."}
 
 
 @pytest.mark.parametrize(
@@ -20,6 +21,9 @@ REFUND = {"action": "refund", "quote": "We will refund the delivery fee."}
         (CALL, "I called you on Monday as promised.", "agent"),
         (REFUND, "I've refunded the delivery fee to your card.", "agent"),
         (REFUND, "I got the refund for the delivery fee.", "customer"),
+        (SHIP, "Your replacement shipped this morning, you don't need to do anything.", "agent"),
+        (LABEL, "I sent you a return label last week, did you get it?", "agent"),
+        (SHIP, "I've reshipped it and the replacement shipped today", "agent"),
     ],
 )
 def test_fulfilled(commitment: dict, sentence: str, role: str) -> None:
@@ -37,6 +41,16 @@ def test_fulfilled(commitment: dict, sentence: str, role: str) -> None:
         (SHIP, "Your replacement shipped.", "system"),  # only agents and customers
         (CALL, "The package arrived.", "customer"),  # a call is not received
         (REFUND, "I've refunded the subscription.", "agent"),  # another refund
+        (SHIP, "Once the replacement has shipped, you will get a tracking email.", "agent"),
+        (SHIP, "Your replacement will be shipped on Monday.", "agent"),
+        (SHIP, "The replacement should have shipped yesterday.", "agent"),
+        (REFUND, "The delivery fee will be refunded in 5 to 7 days.", "agent"),
+        (CALL, "I see you called us last week.", "agent"),  # the customer called, not the agent
+        (REFUND, "I got charged the delivery fee again.", "customer"),
+        (SHIP, "I got an email saying the replacement is delayed.", "customer"),
+        (SHIP, "The replacement came back to the warehouse.", "customer"),
+        (SHIP, "has the replacement shipped", "agent"),  # an unpunctuated question
+        ({"action": "send", "quote": "I'll send it today."}, "I got it.", "customer"),  # which promise?
     ],
 )
 def test_not_fulfilled(commitment: dict, sentence: str, role: str) -> None:
