@@ -163,3 +163,20 @@ def oldest_customer(conn: Connection, *, customer_ids: list[str]) -> str:
         "SELECT id FROM customers WHERE id = ANY(%s::uuid[]) ORDER BY created_at, id LIMIT 1", (customer_ids,)
     ).fetchone()
     return str(row["id"])
+
+
+def posted_identifiers(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
+    """Identifiers the customer's interactions were posted with (as posted, not normalised)."""
+    rows: list[Any] = conn.execute(
+        "SELECT DISTINCT jsonb_array_elements(payload->'customer'->'identifiers') AS ident FROM interactions "
+        "WHERE customer_id = %s",
+        (customer_id,),
+    ).fetchall()
+    return [r["ident"] for r in rows if isinstance(r["ident"], dict)]
+
+
+def delete_identifier(conn: Connection, *, tenant_id: str, customer_id: str, type_: str, value: str) -> None:
+    conn.execute(
+        "DELETE FROM customer_identifiers WHERE tenant_id = %s AND customer_id = %s AND type = %s AND value = %s",
+        (tenant_id, customer_id, type_, value),
+    )

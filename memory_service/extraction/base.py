@@ -12,6 +12,18 @@ from schemas.interactions import InteractionIn
 
 # Traits that hold one value at a time: a new value supersedes the old one.
 SINGLE_VALUED_TRAITS = frozenset({"name", "email", "phone", "address", "plan", "username", "membership"})
+# How each trait reads as a standalone sentence (no spaCy here: the API uses it for corrections).
+TRAIT_SENTENCES = {
+    "email": "The customer's email is {}.",
+    "phone": "The customer's phone number is {}.",
+    "order_number": "The customer has order number {}.",
+    "account_number": "The customer's account number is {}.",
+    "username": "The customer's username is {}.",
+    "name": "The customer's name is {}.",
+    "address": "The customer's address is {}.",
+    "plan": "The customer is on the {} plan.",
+    "membership": "The customer has {} membership.",
+}
 
 
 def content_key(kind: str, text: str, trait_key: str | None = None, value: str | None = None) -> str:

@@ -13,6 +13,7 @@ from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.tokens import Doc
 
 from memory_service.extraction import patterns as p
+from memory_service.extraction.base import TRAIT_SENTENCES
 
 PLAN_RE = re.compile(
     r"\b(?:(?:i'?m|i am|i have|i've got|i'm on|i am on|on)\s+(?:a|an|the)\s+)?"
@@ -35,17 +36,7 @@ BARE_TOKEN_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]{3,40})\s*[.!]?\s*$")
 BARE_DIGITS_RE = re.compile(r"^\s*#?\s*([A-Z0-9\-]{5,20})\s*[.!]?\s*$", re.I)
 OTHERS_NAME_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s*$", re.IGNORECASE)
 NOT_NAMES = frozenset({"yes", "no", "sure", "okay", "ok", "thanks", "thank you", "hello", "hi", "great", "fine"})
-SENTENCES = {
-    "email": "The customer's email is {}.",
-    "phone": "The customer's phone number is {}.",
-    "order_number": "The customer has order number {}.",
-    "account_number": "The customer's account number is {}.",
-    "username": "The customer's username is {}.",
-    "name": "The customer's name is {}.",
-    "address": "The customer's address is {}.",
-    "plan": "The customer is on the {} plan.",
-    "membership": "The customer has {} membership.",
-}
+SENTENCES = TRAIT_SENTENCES
 
 
 @dataclass(frozen=True)

@@ -128,9 +128,10 @@ def delete_interaction(conn: Connection, *, tenant_id: str, interaction_id: str)
 
 
 def backlog(conn: Connection) -> dict[str, tuple[int, float]]:
-    """{status: (count, age in seconds of the oldest)} for queued and processing (a partial index)."""
+    """{status: (count, seconds since the oldest was posted)} for queued and processing (a partial
+    index). Posted, not enqueued: a requeue resets enqueued_at, and a stuck one must keep ageing."""
     rows: list[Any] = conn.execute(
-        "SELECT status, count(*) AS n, extract(epoch FROM now() - min(enqueued_at)) AS age FROM interactions "
+        "SELECT status, count(*) AS n, extract(epoch FROM now() - min(created_at)) AS age FROM interactions "
         "WHERE status IN ('queued', 'processing') GROUP BY status"
     ).fetchall()
     return {r["status"]: (int(r["n"]), float(r["age"] or 0.0)) for r in rows}

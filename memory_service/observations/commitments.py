@@ -114,7 +114,7 @@ def find_fulfilment(commitment: dict[str, Any], payload: InteractionIn) -> Fulfi
 def mark_fulfilled(conn: Connection, *, customer_id: str, interaction_id: str, payload: InteractionIn) -> int:
     """Set `done` on the customer's pending commitments (from earlier interactions) this one fulfils."""
     rows: list[Any] = conn.execute(
-        "SELECT o.id, o.attributes FROM observations o WHERE o.customer_id = %s AND o.kind = 'commitment' "
+        "SELECT o.id, o.text, o.attributes FROM observations o WHERE o.customer_id = %s AND o.kind = 'commitment' "
         "AND o.status = 'active' AND coalesce(o.attributes->>'status', 'pending') = 'pending' "
         "AND o.observed_at <= %s AND NOT EXISTS (SELECT 1 FROM observation_sources s "
         "WHERE s.observation_id = o.id AND s.interaction_id = %s) ORDER BY o.observed_at, o.id",
@@ -122,7 +122,8 @@ def mark_fulfilled(conn: Connection, *, customer_id: str, interaction_id: str, p
     ).fetchall()
     done = 0
     for row in rows:
-        found = find_fulfilment(row["attributes"], payload)
+        promise = {**row["attributes"], "quote": row["attributes"].get("quote") or row["text"]}  # corrected: no quote
+        found = find_fulfilment(promise, payload)
         if found is None:
             continue
         conn.execute(

@@ -263,6 +263,11 @@ def merge_memories(conn: Connection, *, customer_id: str) -> None:
         repo.move_sources(conn, from_id=row["id"], into_id=keeper["id"])
         repo.redirect_successor(conn, from_id=row["id"], into_id=keeper["id"])
         keeper["confidence"] = combined_confidence(keeper["confidence"], row["confidence"])
+        corrected = {k: v for k, v in (row["attributes"] or {}).items() if k.startswith("correct")}
+        if corrected and not keeper["attributes"].get("corrected_from"):  # a person's correction survives
+            repo.merge_attributes(conn, observation_id=keeper["id"], attributes=corrected)
+            keeper["attributes"] = {**keeper["attributes"], **corrected}
+            keeper["confidence"] = max(keeper["confidence"], row["confidence"])
         repo.set_confidence(conn, observation_id=keeper["id"], confidence=keeper["confidence"],
                             extra_support=row["support_count"])  # fmt: skip
         repo.delete_observation(conn, observation_id=row["id"])

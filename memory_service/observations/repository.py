@@ -239,12 +239,23 @@ def set_confidence(conn: Connection, *, observation_id: Any, confidence: float, 
     )
 
 
-def get_for_edit(conn: Connection, *, tenant_id: str, customer_id: str, observation_id: str) -> dict[str, Any] | None:
+def get_for_edit(
+    conn: Connection, *, tenant_id: str, customer_id: str, observation_id: str, lock: bool = True
+) -> dict[str, Any] | None:
     return conn.execute(  # type: ignore[return-value]
         "SELECT id, kind, text, attributes, trait_key, confidence, status, observed_at, needs_review FROM observations "
-        "WHERE id = %s AND tenant_id = %s AND customer_id = %s FOR UPDATE",
+        "WHERE id = %s AND tenant_id = %s AND customer_id = %s" + (" FOR UPDATE" if lock else ""),
         (observation_id, tenant_id, customer_id),
     ).fetchone()
+
+
+def active_trait_value_exists(conn: Connection, *, customer_id: str, trait_key: str, value: str) -> bool:
+    row: Any = conn.execute(
+        "SELECT 1 FROM observations WHERE customer_id = %s AND trait_key = %s AND status = 'active' "
+        "AND attributes->>'value' = %s LIMIT 1",
+        (customer_id, trait_key, value),
+    ).fetchone()
+    return row is not None
 
 
 def retract(conn: Connection, *, observation_id: Any, at: datetime, attributes: dict[str, Any]) -> None:

@@ -46,12 +46,12 @@ def retract_observation(
     runtime: RuntimeDep,
     reason: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    customer_id = customers.resolve_customer_ref(
-        conn, tenant_id=tenant.id, ref=customer_ref, country_code=runtime.settings.default_phone_country_code
-    )
+    country_code = runtime.settings.default_phone_country_code
+    customer_id = customers.resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country_code)
     edits.retract_observation(
-        conn, tenant_id=tenant.id, customer_id=customer_id, observation_id=observation_id, reason=reason
-    )
+        conn, tenant_id=tenant.id, customer_id=customer_id, observation_id=observation_id, reason=reason,
+        country_code=country_code,
+    )  # fmt: skip
     conn.commit()
     return Response(status_code=http_status.HTTP_204_NO_CONTENT)
 

@@ -273,9 +273,18 @@ def _relevance_gate(  # type: ignore[no-untyped-def]
         row = rows[c.unit_id]
         if item_builder.kind_of(row, c.unit_type) != "agent_turn":
             return True
-        return bool(query_stems & item_builder.stems(str(row["text"])))
+        return _shares_stem(query_stems, item_builder.stems(str(row["text"])))
 
     return admit
+
+
+def _shares_stem(query_stems: set[str], text_stems: set[str]) -> bool:
+    """The light stemmer leaves "ship"/"shipp", "deliver"/"delivery": one a prefix of the other counts."""
+    if query_stems & text_stems:
+        return True
+    return any(
+        (t.startswith(q) or q.startswith(t)) and min(len(q), len(t)) >= 4 for q in query_stems for t in text_stems
+    )
 
 
 def _within_budget(

@@ -45,6 +45,12 @@ def test_a_misheard_email_is_corrected_and_the_old_value_kept_as_history(api) ->
 
     profile = api.get(f"/v1/customers/{PHONE_REF}/profile").json()
     assert profile["traits"]["email"]["value"] == "ana.ruiz@example.com"
+    # Identity follows: the misheard address no longer finds her, the right one does.
+    assert {"type": "email", "value": "ana.ruiz@example.com"} in profile["identifiers"]
+    assert {"type": "email", "value": "ana.ruiz@exmaple.com"} not in profile["identifiers"]
+    assert api.get("/v1/customers/email%3Aana.ruiz%40exmaple.com/profile").status_code == 404
+    assert api.get("/v1/customers/email%3Aana.ruiz%40example.com/profile").json()["customer_id"] == status[
+        "customer_id"]  # fmt: skip
     [old] = _trait(api, "email", status="superseded")
     assert old["id"] == wrong["id"] and old["superseded_by"] == fixed["id"] and old["valid_to"]
 
@@ -145,7 +151,28 @@ def test_the_cli_lists_corrects_retracts_and_forgets(api, monkeypatch) -> None: 
     assert gone.exit_code == 0, gone.output
     history = runner.invoke(cli.app, ["profile", "observations", "phone:+15551234567", "--status", "all"])
     assert "retracted" in history.output and "superseded" in history.output
-    refused = runner.invoke(cli.app, ["profile", "retract", "phone:+15551234567", night["id"]])
+    again = runner.invoke(cli.app, ["profile", "retract", "phone:+15551234567", night["id"]])
+    assert again.exit_code == 0  # retracting twice is a no-op
+    refused = runner.invoke(cli.app, ["profile", "correct", "phone:+15551234567", night["id"], "--text", "x"])
     assert refused.exit_code != 0 and "409" in str(refused.exception)
     forgot = runner.invoke(cli.app, ["profile", "forget", "phone:+15551234567", "--yes"])
     assert forgot.exit_code == 0 and api.get(f"/v1/customers/{PHONE_REF}/profile").status_code == 404
+
+
+def test_retracting_a_stated_phone_keeps_the_identifier_the_interaction_was_posted_with(api) -> None:
+    _say(api, "2026-10-01T10:00:00Z", "My phone number is 555 123 4567.", "My email is ana@example.com.")
+    [phone] = _trait(api, "phone")
+    [email] = _trait(api, "email")
+    assert api.delete(f"/v1/customers/{PHONE_REF}/observations/{phone['id']}").status_code == 204
+    assert api.delete(f"/v1/customers/{PHONE_REF}/observations/{email['id']}").status_code == 204
+    assert api.delete(f"/v1/customers/{PHONE_REF}/observations/{email['id']}").status_code == 204  # a retry
+    identifiers = api.get(f"/v1/customers/{PHONE_REF}/profile").json()["identifiers"]
+    assert {"type": "phone", "value": "+15551234567"} in identifiers  # posted with the interaction
+    assert {"type": "email", "value": "ana@example.com"} not in identifiers  # only the conversation said it
+
+
+def test_a_trait_is_corrected_by_its_value_not_its_text(api) -> None:
+    _say(api, "2026-10-01T10:00:00Z", "My email is ana@example.com.")
+    [email] = _trait(api, "email")
+    answer = _patch(api, email["id"], {"text": "The customer's email is other@example.com."})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "value"]

@@ -92,9 +92,9 @@ def test_health_endpoints(app_client) -> None:
 
 def test_metrics_show_the_queue_backlog_and_its_oldest_age(api) -> None:
     status = api.ingest(example_interaction())
-    with api.runtime.pool.connection() as conn:  # as if its task were lost an hour ago
-        conn.execute("UPDATE interactions SET status = 'queued', enqueued_at = now() - interval '1 hour' "
-                     "WHERE id = %s", (status["interaction_id"],))  # fmt: skip
+    with api.runtime.pool.connection() as conn:  # posted an hour ago, just requeued: still an hour old
+        conn.execute("UPDATE interactions SET status = 'queued', created_at = now() - interval '1 hour', "
+                     "enqueued_at = now() WHERE id = %s", (status["interaction_id"],))  # fmt: skip
     metrics = api.client.get("/metrics").text
     with api.runtime.pool.connection() as conn:
         conn.execute("UPDATE interactions SET status = 'done' WHERE id = %s", (status["interaction_id"],))
