@@ -27,14 +27,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import signal
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,55 +38,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 import extraction_datasets as ds  # noqa: E402
-import httpx  # noqa: E402
 import numpy as np  # noqa: E402
+from service_harness import running_service  # noqa: E402
 from synthetic_transcripts import SyntheticCustomer, generate  # noqa: E402
 
 from memory_service.client import MemoryClient  # noqa: E402
 
 IDENTITY_TRAITS = ("name", "email", "phone", "username", "order_number", "membership")
-
-
-@contextmanager
-def running_service(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
-    """(base url, api key): the given service, or `memory-service up` started for this run."""
-    if args.url:
-        yield args.url.rstrip("/"), args.api_key or os.environ.get("MEMORY_API_KEY", "")
-        return
-    key = "eval-" + secrets.token_hex(16)
-    env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
-    env.update(MEMORY_BOOTSTRAP_API_KEY=key, MEMORY_LOG_JSON="false", MEMORY_LOG_LEVEL="WARNING")
-    with tempfile.TemporaryDirectory(prefix="eval-extraction-") as data_dir:
-        log = open(Path(data_dir) / "up.log", "wb")  # noqa: SIM115
-        command = [sys.executable, "-m", "memory_service.cli", "up", "--port", str(args.port),
-                   "--data-dir", str(Path(data_dir) / "data")]  # fmt: skip
-        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=log)
-        try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().decode().strip()
-            _wait_ready(url, proc, Path(data_dir) / "up.log")
-            yield url, key
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 180.0) -> None:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"memory-service up exited:\n{log.read_text()[-3000:]}")
-        try:
-            if url and httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"memory-service not ready within {timeout:.0f}s:\n{log.read_text()[-3000:]}")
 
 
 def ingest_and_wait(client: MemoryClient, interactions: list[dict[str, Any]], *, timeout: float = 1800.0) -> int:
@@ -284,12 +236,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--dump", type=Path, help="write per-utterance MSC details (JSON lines) here")
     parser.add_argument("--embedding-cache", type=Path, help="keep the scorer's embeddings in this .npz between runs")
     args = parser.parse_args()
-    if not args.port:
-        import socket
-
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            args.port = int(sock.getsockname()[1])
     return args
 
 
@@ -303,7 +249,7 @@ def main() -> None:
         scorer.save()
         print(f"\n({time.monotonic() - started:.0f}s)", file=sys.stderr)
         return
-    with running_service(args) as (url, key):
+    with running_service(args.url, args.api_key, port=args.port, extra_env={"MEMORY_LOG_JSON": "false"}) as (url, key):
         client = MemoryClient(url, key, timeout=60)
         print(f"service: {url}", file=sys.stderr)
         try:

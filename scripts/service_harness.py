@@ -43,14 +43,16 @@ def wait_ready(url: str, *, timeout: float = 120.0, proc: subprocess.Popen[bytes
 
 @contextmanager
 def running_service(
-    url: str | None = None, api_key: str | None = None, *, concurrency: int = 1, extra_env: dict[str, str] | None = None
-) -> Iterator[tuple[str, str]]:
-    """Yield (base_url, api_key). Without a URL, start `memory-service up` and stop it afterwards."""
+    url: str | None = None, api_key: str | None = None, *, concurrency: int = 1,
+    extra_env: dict[str, str] | None = None, port: int = 0,
+) -> Iterator[tuple[str, str]]:  # fmt: skip
+    """Yield (base_url, api_key). Without a URL, start `memory-service up` (on `port`, or a free
+    one) and stop it afterwards."""
     if url:
         yield url.rstrip("/"), api_key or os.environ.get("MEMORY_API_KEY", "")
         return
     data_dir = Path(tempfile.mkdtemp(prefix="ms-script-"))
-    port = free_port()
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
     env.update({"MEMORY_BOOTSTRAP_API_KEY": BOOTSTRAP_KEY, "HF_HUB_OFFLINE": "1", "MEMORY_LOG_LEVEL": "WARNING"})
     env.update(extra_env or {})
