@@ -24,7 +24,14 @@ def summarise(
         (o for o in observations if o.kind in KIND_RANK),
         key=lambda o: (KIND_RANK[o.kind], -len(o.text.split()), order.get(o.utterance_ids[0], 0)),
     )
-    picked = [o.text for o in ranked[:2]]
+    picked: list[str] = []
+    for o in ranked:
+        if len(picked) == 2:
+            break
+        value = str(o.attributes.get("value") or "") if o.kind == "trait" else ""
+        if value and any(value.lower() in text.lower() for text in picked):
+            continue  # "The customer has order number 88123." after "The customer's order 88123 arrived damaged."
+        picked.append(o.text)
     if resolution is not None:
         picked.append(f"Outcome: resolved ({resolution.action}).")
     picked.extend(o.text for o in observations if o.kind == "commitment")

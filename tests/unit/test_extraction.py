@@ -63,3 +63,4 @@ def test_agent_promises_are_commitments(spacy_nlp) -> None:
     [issue] = [o for o in result.observations if o.kind == "issue"]
     assert issue.text == "The customer's order 88123 arrived damaged."
     assert result.summary and "damaged" in result.summary
+    assert result.summary.count("88123") == 1  # the order-number trait adds nothing to the issue
