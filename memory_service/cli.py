@@ -236,6 +236,23 @@ def worker(
         _stop_handles(handles)
 
 
+@app.command("worker-ping")
+def worker_ping(timeout: float = 5.0) -> None:
+    """Exit 0 when a Celery worker on the configured broker answers (a container healthcheck)."""
+    from workers.celery_app import configure_celery
+
+    settings = get_settings()
+    if not settings.redis_url:
+        raise typer.BadParameter("MEMORY_REDIS_URL is not set: no broker to ask")
+    replies = configure_celery(settings).control.ping(timeout=timeout)
+    for reply in replies:
+        for name, answer in reply.items():
+            typer.echo(f"{name}: {answer.get('ok', answer)}")
+    if not replies:
+        typer.echo("no worker answered", err=True)
+        raise typer.Exit(1)
+
+
 @app.command()
 def migrate(data_dir: DataDir = None) -> None:
     """Bring the database schema up to date."""

@@ -117,6 +117,14 @@ def test_cli_keys_create_prints_a_working_key(settings, app_client) -> None:
     assert response.status_code == 404  # authenticated, and the new tenant has no such customer
 
 
+def test_worker_ping_finds_the_running_worker(settings, worker_process) -> None:
+    env = {"MEMORY_DATABASE_URL": settings.database_url, "MEMORY_REDIS_URL": settings.redis_url,
+           "MEMORY_CELERY_QUEUE": settings.celery_queue, "PATH": "/usr/bin:/bin"}  # fmt: skip
+    out = subprocess.run([sys.executable, "-m", "memory_service.cli", "worker-ping", "--timeout", "5"], env=env,
+                         capture_output=True, text=True)  # fmt: skip
+    assert out.returncode == 0 and "pong" in out.stdout, out.stderr
+
+
 def test_cli_keys_list_and_revoke(settings, app_client, runtime) -> None:
     tenant = f"cli-{uuid.uuid4().hex[:6]}"
     key = _keys_cli(settings, "create", "--tenant", tenant).stdout.strip().splitlines()[-1]
