@@ -176,3 +176,18 @@ def test_a_trait_is_corrected_by_its_value_not_its_text(api) -> None:
     [email] = _trait(api, "email")
     answer = _patch(api, email["id"], {"text": "The customer's email is other@example.com."})
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "value"]
+
+
+def test_a_merge_keeps_a_persons_correction(api) -> None:
+    email = [{"type": "email", "value": "ana@example.com"}]
+    _say(api, "2026-09-01T10:00:00Z", "I work night shifts at the city hospital.",
+         customer={"identifiers": email})  # fmt: skip
+    _say(api, "2026-10-01T10:00:00Z", "I work night shifts at the hospital.")
+    fact = next(o for o in _observations(api, status="active") if "night" in o["text"])
+    fixed = _patch(api, fact["id"], {"text": "The customer works night shifts at the city hospital."}).json()
+    # One caller gives both identifiers: the two customers are one, and the duplicate collapses.
+    _say(api, "2026-11-01T10:00:00Z", "Hello.",
+         customer={"identifiers": [{"type": "phone", "value": "+15551234567"}, *email]})  # fmt: skip
+    [kept] = [o for o in _observations(api, status="active") if "night" in o["text"]]
+    assert kept["attributes"]["corrected_from"] == fixed["attributes"]["corrected_from"]
+    assert kept["confidence"] == 1.0 and len(kept["sources"]) == 2
