@@ -96,7 +96,14 @@ def correct_observation(
     old_ident = _identifier(trait_key, (peek["attributes"] or {}).get("value"), country_code)
     new_ident = _identifier(trait_key, attributes.get("value"), country_code)
     customers.lock_identifiers(conn, tenant_id=tenant_id, identifiers=[i for i in (old_ident, new_ident) if i])
-    customer_id, row = _locked(conn, tenant_id=tenant_id, customer_id=customer_id, observation_id=peek["id"])
+    try:
+        customer_id, row = _locked(conn, tenant_id=tenant_id, customer_id=customer_id, observation_id=peek["id"])
+    except ConflictError:
+        repeat = _same_correction(conn, tenant_id=tenant_id, customer_id=customer_id, observation_id=peek["id"],
+                                  text=text)  # fmt: skip
+        if repeat is None:
+            raise
+        return repeat  # a retry of a correction already made
 
     now = datetime.now(UTC)
     attributes.update(corrected_from=str(row["id"]), corrected_at=now.isoformat(), correction_reason=correction.reason)
@@ -125,6 +132,23 @@ def correct_observation(
     customers_repo.record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
     fresh = repo.fetch_with_sources(conn, tenant_id=tenant_id, customer_id=customer_id, ids=[str(new_id)])
     return observation_out(fresh[str(new_id)])
+
+
+def _same_correction(
+    conn: Connection, *, tenant_id: str, customer_id: str, observation_id: Any, text: str
+) -> ObservationOut | None:
+    """The correction that already superseded this observation, if it says the same thing."""
+    survivor = customers_repo.root_customer(conn, customer_id=customer_id)
+    old = repo.get_for_edit(conn, tenant_id=tenant_id, customer_id=survivor, observation_id=str(observation_id),
+                            lock=False)  # fmt: skip
+    successor = old and old.get("superseded_by")
+    if not successor:
+        return None
+    rows = repo.fetch_with_sources(conn, tenant_id=tenant_id, customer_id=survivor, ids=[str(successor)])
+    row = rows.get(str(successor))
+    if row is None or row["attributes"].get("corrected_from") != str(observation_id) or row["text"] != text:
+        return None
+    return observation_out(row)
 
 
 def _not_found(observation_id: str) -> NotFoundError:

@@ -243,8 +243,8 @@ def get_for_edit(
     conn: Connection, *, tenant_id: str, customer_id: str, observation_id: str, lock: bool = True
 ) -> dict[str, Any] | None:
     return conn.execute(  # type: ignore[return-value]
-        "SELECT id, kind, text, attributes, trait_key, confidence, status, observed_at, needs_review FROM observations "
-        "WHERE id = %s AND tenant_id = %s AND customer_id = %s" + (" FOR UPDATE" if lock else ""),
+        "SELECT id, kind, text, attributes, trait_key, confidence, status, observed_at, needs_review, superseded_by "
+        "FROM observations WHERE id = %s AND tenant_id = %s AND customer_id = %s" + (" FOR UPDATE" if lock else ""),
         (observation_id, tenant_id, customer_id),
     ).fetchone()
 

@@ -42,6 +42,8 @@ def test_a_misheard_email_is_corrected_and_the_old_value_kept_as_history(api) ->
     assert fixed["attributes"]["corrected_from"] == wrong["id"]
     assert fixed["attributes"]["correction_reason"] == "customer spelled it out again"
     assert [s["utterance_ids"] for s in fixed["sources"]] == [s["utterance_ids"] for s in wrong["sources"]]
+    retry = _patch(api, wrong["id"], {"value": "ana.ruiz@example.com"})  # a client retry after a timeout
+    assert retry.status_code == 200 and retry.json()["id"] == fixed["id"]
 
     profile = api.get(f"/v1/customers/{PHONE_REF}/profile").json()
     assert profile["traits"]["email"]["value"] == "ana.ruiz@example.com"
