@@ -130,6 +130,7 @@ def test_the_cli_lists_corrects_retracts_and_forgets(api, monkeypatch) -> None: 
     from typer.testing import CliRunner
 
     from memory_service import cli
+    from memory_service.cli import customers as cli_customers
     from memory_service.client import MemoryClient
 
     def client(*_args):  # type: ignore[no-untyped-def]
@@ -137,7 +138,7 @@ def test_the_cli_lists_corrects_retracts_and_forgets(api, monkeypatch) -> None: 
         memory.http = TestClient(api.client.app, headers=memory.headers)
         return memory
 
-    monkeypatch.setattr(cli, "_client", client)
+    monkeypatch.setattr(cli_customers, "_client", client)
     _say(api, "2026-10-01T10:00:00Z", "My email is ana.ruiz@exmaple.com.", "I work night shifts at the hospital.")
     runner = CliRunner()
     listed = runner.invoke(cli.app, ["profile", "observations", "phone:+15551234567", "--kind", "trait"])

@@ -1,0 +1,242 @@
+"""The `memory-service` command line: running the service here (this module), API keys
+(keys.py) and a customer's memory over HTTP (customers.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from typing import Annotated, Any
+
+import typer
+
+from memory_service.cli import customers, keys
+from memory_service.cli.common import DataDir, database, resolve_services, settings_for, stop_handles
+from memory_service.config import Settings, get_settings
+
+
+class _App(typer.Typer):
+    """A refused request (404, 409, 422 ...) prints the service's answer, not a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from memory_service.client import MemoryClientError
+        from memory_service.errors import MemoryServiceError
+
+        try:
+            return super().__call__(*args, **kwargs)
+        except MemoryClientError as exc:
+            typer.echo(f"error {exc.status_code}: {json.dumps(exc.detail, default=str)}", err=True)
+            raise SystemExit(1) from None
+        except MemoryServiceError as exc:
+            typer.echo(f"error: {exc.msg}", err=True)
+            raise SystemExit(1) from None
+
+
+app = _App(help="Persistent customer memory for conversational AI.", no_args_is_help=True)
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM if `up` dies without cleaning up."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _free_port(host: str, preferred: int) -> int:
+    with socket.socket() as sock:
+        try:
+            sock.bind((host, preferred))
+            return preferred
+        except OSError:
+            sock.bind((host, 0))
+            return int(sock.getsockname()[1])
+
+
+def _preload_query_model(settings: Settings) -> None:
+    """Start loading the API's query model now, while embedded services start and the app loads."""
+    from memory_service.embeddings import preload
+
+    preload.start(settings)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    from memory_service.embeddings import preload
+    from memory_service.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    preload.start(settings)  # no-op if up/serve started it already
+    import uvicorn
+
+    from memory_service.api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
+@app.command()
+def up(
+    port: Annotated[int, typer.Option(help="API port (a free one is chosen if taken)")] = 8080,
+    host: str = "127.0.0.1",
+    data_dir: DataDir = None,
+    concurrency: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Run the whole service on this machine: API and worker, embedded Postgres/Redis if unconfigured.
+
+    The worker starts once the API is ready (/readyz answers 200), so the two do not compete for
+    the cores while the API loads its model and index; interactions posted before then are
+    stored and queued, and processed when the worker is up."""
+    _preload_query_model(settings_for(data_dir))
+    settings, handles = resolve_services(settings_for(data_dir))
+    port = _free_port(host, port)
+    url = f"http://{host}:{port}"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / "service.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))
+    worker = _WorkerAfterReady(url, [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency",
+                                     str(concurrency)])  # fmt: skip
+    # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so cleanup runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    typer.echo(f"memory-service on {url} (data: {settings.data_dir}); the worker starts once the API is ready",
+               err=True)  # fmt: skip
+    typer.echo(url)
+    try:
+        _serve(settings, host, port)
+    finally:
+        worker.stop()
+        stop_handles(handles)
+
+
+class _WorkerAfterReady:
+    """Starts the Celery worker once the API answers /readyz, so the two do not compete for
+    the cores while the API loads its model and index: readiness means recall can be served;
+    interactions posted meanwhile are committed and queued, and processed when the worker is up
+    (seconds later). The spawning thread stays alive until stop(): the worker's parent-death
+    signal is tied to the thread that forked it."""
+
+    def __init__(self, url: str, command: list[str]) -> None:
+        self.url, self.command = url, command
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="worker-starter", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        import httpx
+
+        while not self._stop.wait(0.2):
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+        with self._lock:
+            if self._stopping:
+                return
+            self.proc = subprocess.Popen(self.command, preexec_fn=_die_with_parent)
+        typer.echo(f"worker pid {self.proc.pid}", err=True)
+        self._stop.wait()
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopping = True
+            proc = self.proc
+        if proc is not None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+@app.command()
+def serve(port: int = 8080, host: str = "127.0.0.1", data_dir: DataDir = None) -> None:
+    """Run the API only (migrates first)."""
+    _preload_query_model(settings_for(data_dir))
+    settings, handles = resolve_services(settings_for(data_dir))
+    try:
+        _serve(settings, host, port)
+    finally:
+        stop_handles(handles)
+
+
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    concurrency: int = 1,
+    loglevel: str = "INFO",
+) -> None:
+    """Run a Celery worker that processes queued interactions."""
+    from memory_service.logging import configure_logging, limit_torch_threads
+    from workers.celery_app import configure_celery
+
+    settings, handles = resolve_services(settings_for(data_dir))
+    configure_logging(settings.log_level, json=settings.log_json)
+    limit_torch_threads(settings.torch_threads)
+    celery = configure_celery(settings)
+    pool = "solo" if concurrency <= 1 else "prefork"
+    celery.conf.worker_pool = pool
+    try:
+        celery.worker_main(
+            ["worker", f"--loglevel={loglevel}", "-Q", settings.celery_queue, f"--pool={pool}",
+             f"--concurrency={max(concurrency, 1)}", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+        )  # fmt: skip
+    finally:
+        stop_handles(handles)
+
+
+@app.command("worker-ping")
+def worker_ping(timeout: float = 5.0) -> None:
+    """Exit 0 when a Celery worker on the configured broker answers (a container healthcheck)."""
+    from workers.celery_app import configure_celery
+
+    settings = get_settings()
+    if not settings.redis_url:
+        raise typer.BadParameter("MEMORY_REDIS_URL is not set: no broker to ask")
+    replies = configure_celery(settings).control.ping(timeout=timeout)
+    for reply in replies:
+        for name, answer in reply.items():
+            typer.echo(f"{name}: {answer.get('ok', answer)}")
+    if not replies:
+        typer.echo("no worker answered", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def migrate(data_dir: DataDir = None) -> None:
+    """Bring the database schema up to date."""
+    with database(data_dir):
+        pass
+    typer.echo("migrated")
+
+
+@app.command()
+def requeue(
+    data_dir: DataDir = None,
+    older_than: float = 0.0,
+    failed: Annotated[bool, typer.Option("--failed", help="Also re-run interactions that failed")] = False,
+) -> None:
+    """Re-enqueue interactions stuck queued or processing for longer than --older-than seconds."""
+    from memory_service.interactions.service import requeue_stale
+    from workers.celery_app import configure_celery, enqueue_interaction
+
+    with database(data_dir) as (settings, conn):
+        celery = configure_celery(settings)
+        ids = requeue_stale(conn, enqueue=lambda i: enqueue_interaction(celery, settings, i),
+                            queued_after_s=older_than, processing_after_s=older_than,
+                            include_failed=failed)  # fmt: skip
+    typer.echo(f"requeued {len(ids)}")
+
+
+app.add_typer(keys.keys_app, name="keys")
+app.add_typer(customers.profile_app, name="profile")
+app.command()(customers.recall)
+app.command()(customers.ingest)
