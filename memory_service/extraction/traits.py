@@ -36,7 +36,6 @@ BARE_TOKEN_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]{3,40})\s*[.!]?\s*$")
 BARE_DIGITS_RE = re.compile(r"^\s*#?\s*([A-Z0-9\-]{5,20})\s*[.!]?\s*$", re.I)
 OTHERS_NAME_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s*$", re.IGNORECASE)
 NOT_NAMES = frozenset({"yes", "no", "sure", "okay", "ok", "thanks", "thank you", "hello", "hi", "great", "fine"})
-SENTENCES = TRAIT_SENTENCES
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class TraitValue:
 
     @property
     def sentence(self) -> str:
-        return SENTENCES[self.key].format(self.value)
+        return TRAIT_SENTENCES[self.key].format(self.value)
 
 
 def asked_for(agent_text: str | None) -> set[str]:

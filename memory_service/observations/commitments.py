@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from psycopg import Connection
-from psycopg.types.json import Jsonb
 
+from memory_service.observations import repository as repo
 from schemas.interactions import InteractionIn
 
 # Past forms of the actions COMMITMENT_RE (extraction/agent.py) recognises.
@@ -74,12 +75,19 @@ def _content_words(text: str, action: str) -> set[str]:
     return {w for w in words if not w.startswith(action.split()[0][:4])}
 
 
+@lru_cache(maxsize=64)
+def _agent_done_re(action: str) -> re.Pattern[str] | None:
+    """'<who> [has been] <past form of the action>' for one promised action."""
+    forms = "|".join(re.escape(form) for form in PAST_FORMS.get(action, ()))
+    return re.compile(rf"\b{_SUBJECT}\s+{_AUX}(?:{forms})\b", re.IGNORECASE) if forms else None
+
+
 def _clause_done(clause: str, action: str, role: str) -> bool:
     if NEGATION_RE.search(clause) or NOT_YET_RE.search(clause) or QUESTION_START_RE.search(clause):
         return False
     if role == "agent":
-        forms = "|".join(re.escape(form) for form in PAST_FORMS.get(action, ()))
-        return bool(forms) and re.search(rf"\b{_SUBJECT}\s+{_AUX}(?:{forms})\b", clause, re.IGNORECASE) is not None
+        pattern = _agent_done_re(action)
+        return pattern is not None and pattern.search(clause) is not None
     return action in DELIVERED_ACTIONS and bool(RECEIVED_RE.search(clause)) and not NOT_RECEIVED_RE.search(clause)
 
 
@@ -113,23 +121,16 @@ def find_fulfilment(commitment: dict[str, Any], payload: InteractionIn) -> Fulfi
 
 def mark_fulfilled(conn: Connection, *, customer_id: str, interaction_id: str, payload: InteractionIn) -> int:
     """Set `done` on the customer's pending commitments (from earlier interactions) this one fulfils."""
-    rows: list[Any] = conn.execute(
-        "SELECT o.id, o.text, o.attributes FROM observations o WHERE o.customer_id = %s AND o.kind = 'commitment' "
-        "AND o.status = 'active' AND coalesce(o.attributes->>'status', 'pending') = 'pending' "
-        "AND o.observed_at <= %s AND NOT EXISTS (SELECT 1 FROM observation_sources s "
-        "WHERE s.observation_id = o.id AND s.interaction_id = %s) ORDER BY o.observed_at, o.id",
-        (customer_id, payload.started_at, interaction_id),
-    ).fetchall()
     done = 0
-    for row in rows:
+    for row in repo.pending_commitments_before(conn, customer_id=customer_id, interaction_id=interaction_id,
+                                               at=payload.started_at):  # fmt: skip
         promise = {**row["attributes"], "quote": row["attributes"].get("quote") or row["text"]}  # corrected: no quote
         found = find_fulfilment(promise, payload)
         if found is None:
             continue
-        conn.execute(
-            "UPDATE observations SET attributes = attributes || %s, updated_at = now() WHERE id = %s",
-            (Jsonb({"status": "done", "fulfilled_in": interaction_id, "fulfilled_at": payload.started_at.isoformat(),
-                    "fulfilment": found.quote, "fulfilment_utterance_ids": [found.utterance_id]}), row["id"]),
-        )  # fmt: skip
+        repo.merge_attributes(conn, observation_id=row["id"], attributes={
+            "status": "done", "fulfilled_in": interaction_id, "fulfilled_at": payload.started_at.isoformat(),
+            "fulfilment": found.quote, "fulfilment_utterance_ids": [found.utterance_id],
+        })  # fmt: skip
         done += 1
     return done

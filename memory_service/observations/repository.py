@@ -324,3 +324,16 @@ def forget_outcomes_from(conn: Connection, *, customer_id: str, interaction_id: 
         "WHERE customer_id = %s AND attributes->>'resolved_in' = %s",
         (customer_id, interaction_id),
     )
+
+
+def pending_commitments_before(
+    conn: Connection, *, customer_id: str, interaction_id: str, at: datetime
+) -> list[dict[str, Any]]:
+    """The customer's active, pending commitments made by then in other interactions."""
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT o.id, o.text, o.attributes FROM observations o WHERE o.customer_id = %s AND o.kind = 'commitment' "
+        "AND o.status = 'active' AND coalesce(o.attributes->>'status', 'pending') = 'pending' "
+        "AND o.observed_at <= %s AND NOT EXISTS (SELECT 1 FROM observation_sources s "
+        "WHERE s.observation_id = o.id AND s.interaction_id = %s) ORDER BY o.observed_at, o.id",
+        (customer_id, at, interaction_id),
+    ).fetchall()
