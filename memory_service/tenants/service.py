@@ -15,6 +15,7 @@ from memory_service.errors import InvalidInputError, NotFoundError, Unauthorized
 from memory_service.tenants import repository as repo
 
 KEY_PREFIX = "msk_"
+PREFIX_CHARS = 8  # of a key, stored and listed to tell keys apart
 
 
 @dataclass(frozen=True)
@@ -31,13 +32,13 @@ def create_api_key(conn: Connection, *, tenant_name: str) -> str:
     """Create the tenant if needed and return a new key (only its hash is stored)."""
     tenant_id = repo.insert_tenant(conn, name=tenant_name)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    repo.insert_api_key(conn, tenant_id=tenant_id, key_hash=hash_key(key), prefix=key[:8])
+    repo.insert_api_key(conn, tenant_id=tenant_id, key_hash=hash_key(key), prefix=key[:PREFIX_CHARS])
     return key
 
 
 def revoke_api_key(conn: Connection, *, key: str) -> str:
     """Revoke a key given whole, or by the prefix `keys list` shows (refused when ambiguous)."""
-    if len(key) > 8:
+    if len(key) > PREFIX_CHARS:
         revoked = repo.revoke_keys(conn, key_hash=hash_key(key))
     else:
         matching = [r for r in repo.list_keys(conn) if r["prefix"] == key and r["revoked_at"] is None]
@@ -51,7 +52,7 @@ def revoke_api_key(conn: Connection, *, key: str) -> str:
 
 def ensure_bootstrap_key(conn: Connection, *, key: str, tenant_name: str = "default") -> None:
     tenant_id = repo.insert_tenant(conn, name=tenant_name)
-    repo.insert_api_key(conn, tenant_id=tenant_id, key_hash=hash_key(key), prefix=key[:8])
+    repo.insert_api_key(conn, tenant_id=tenant_id, key_hash=hash_key(key), prefix=key[:PREFIX_CHARS])
 
 
 class ApiKeyAuthenticator:
