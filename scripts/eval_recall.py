@@ -43,6 +43,29 @@ CATEGORIES = {1: "multi-hop", 2: "temporal", 3: "open-domain", 4: "single-hop"}
 _WORD = re.compile(r"[a-z0-9]+")
 MAX_UTTERANCE_CHARS = 20_000  # the API's limit; a few LongMemEval turns are pasted documents
 
+# The fixed split (2026-12-01). Rules and weights may be tuned on the "tuned" half only; the
+# "untuned" half is scored in aggregate and never read question by question. LoCoMo: the two
+# conversations every earlier round tuned on. LongMemEval: within each question type, questions in
+# file order alternate, the first of each pair tuned (earlier rounds had scored all 57 in
+# aggregate, never tuned one by one on the odd ones).
+LOCOMO_TUNED = frozenset({"conv-26", "conv-30"})
+
+
+def locomo_half(sample_id: str) -> str:
+    return "tuned" if sample_id in LOCOMO_TUNED else "untuned"
+
+
+def lme_halves(questions: list[dict[str, Any]]) -> dict[str, str]:
+    """question_id -> half, alternating within each question type in file order."""
+    seen: dict[str, int] = defaultdict(int)
+    out = {}
+    for q in questions:
+        if q["question_id"].endswith("_abs"):
+            continue
+        out[q["question_id"]] = "tuned" if seen[q["question_type"]] % 2 == 0 else "untuned"
+        seen[q["question_type"]] += 1
+    return out
+
 
 def tokens(text: str) -> list[str]:
     return _WORD.findall(text.lower())
@@ -190,17 +213,26 @@ class Scores:
     def __init__(self) -> None:
         self.values: dict[tuple[str, str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
 
-    def add(self, system: str, group: str, metrics: dict[str, float]) -> None:
+    def add(self, system: str, group: str, metrics: dict[str, float], half: str) -> None:
         for g in (group, "all"):
             for name, value in metrics.items():
-                self.values[(system, g)][name].append(value)
+                self.values[(system, g)][f"{half}:{name}"].append(value)
 
     def rows(self, names: list[str]) -> list[list[object]]:
+        """One row per system and group: the tuned half's figures beside the untuned half's."""
         out: list[list[object]] = []
         for (system, group), metrics in sorted(self.values.items()):
-            n = len(next(iter(metrics.values())))
-            out.append([system, group, n] + [float(np.mean(metrics[m])) for m in names])
+            row: list[object] = [system, group]
+            for half in ("tuned", "untuned"):
+                first = metrics.get(f"{half}:{names[0]}", [])
+                row.append(len(first))
+                row += [float(np.mean(metrics[f"{half}:{m}"])) if first else float("nan") for m in names]
+            out.append(row)
         return out
+
+    @staticmethod
+    def header(first: str, names: list[str]) -> list[str]:
+        return ["system", first] + [f"{h}:{m}" for h in ("tuned", "untuned") for m in ["n", *names]]
 
 
 def locomo_metrics(ranked: list[str], gold: set[str], tokens10: float) -> dict[str, float]:
@@ -217,15 +249,17 @@ def eval_locomo(http: httpx.Client, convs: list[dict[str, Any]], opts: dict[str,
         turns = [t for n in range(1, 100) for t in c.get(f"session_{n}", [])]
         ids, texts = [t["dia_id"] for t in turns], [turn_text(t) for t in turns]
         bm25, vectors = BM25Okapi([tokens(t) for t in texts]), dense.model.embed(texts)
+        half = locomo_half(conv["sample_id"])
         for q in locomo_questions(conv):
             group = CATEGORIES[q["category"]]
             items = recall(http, q["ref"], q["question"], opts)
             ranked = dedupe([u for it in items for u in it["source"]["utterance_ids"]])
-            scores.add("service", group, locomo_metrics(ranked, q["gold"], sum(it["token_count"] for it in items[:10])))
+            tok10 = sum(it["token_count"] for it in items[:10])
+            scores.add("service", group, locomo_metrics(ranked, q["gold"], tok10), half)
             for name, order in (("bm25-turns", bm25_rank(q["question"], [], bm25)),
                                 ("dense-turns", dense.rank(q["question"], texts, vectors))):  # fmt: skip
                 tok = sum(estimate_tokens(texts[i]) for i in order[:10])
-                scores.add(name, group, locomo_metrics([ids[i] for i in order], q["gold"], tok))
+                scores.add(name, group, locomo_metrics([ids[i] for i in order], q["gold"], tok), half)
     return scores
 
 
@@ -245,14 +279,14 @@ def lme_metrics(ranked: list[str], gold: set[str], tokens10: float) -> dict[str,
             "nDCGany@5": ndcg_at(ranked, gold, 5), "tok@10": tokens10}  # fmt: skip
 
 
-def lme_baselines(q: dict[str, Any], dense: DenseModel, scores: Scores) -> None:
+def lme_baselines(q: dict[str, Any], dense: DenseModel, scores: Scores, half: str) -> None:
     from rank_bm25 import BM25Okapi
 
     gold, group = set(q["answer_session_ids"]), q["question_type"]
     sids = q["haystack_session_ids"]
     docs = [" ".join(t["content"] for t in s) for s in q["haystack_sessions"]]
     order = bm25_rank(q["question"], [], BM25Okapi([tokens(d) for d in docs]))
-    scores.add("bm25-sessions", group, lme_metrics([sids[i] for i in order], gold, float("nan")))
+    scores.add("bm25-sessions", group, lme_metrics([sids[i] for i in order], gold, float("nan")), half)
     turns = [(sid, t["content"]) for sid, s in zip(sids, q["haystack_sessions"], strict=True) for t in s]
     cache = Path("/tmp/ms-eval-cache") / f"lme-{q['question_id']}.npy"
     if cache.exists():
@@ -263,21 +297,23 @@ def lme_baselines(q: dict[str, Any], dense: DenseModel, scores: Scores) -> None:
         np.save(cache, vectors)
     order = dense.rank(q["question"], [], vectors)
     tok = sum(estimate_tokens(turns[i][1]) for i in order[:10])
-    scores.add("dense-turns", group, lme_metrics(dedupe([turns[i][0] for i in order]), gold, tok))
+    scores.add("dense-turns", group, lme_metrics(dedupe([turns[i][0] for i in order]), gold, tok), half)
 
 
 def eval_lme(
-    http: httpx.Client, questions: list[dict[str, Any]], opts: dict[str, Any], dense: DenseModel | None
+    http: httpx.Client, questions: list[dict[str, Any]], opts: dict[str, Any], dense: DenseModel | None,
+    halves: dict[str, str],
 ) -> Scores:
     scores = Scores()
     for q in questions:
+        half = halves[q["question_id"]]
         as_of = lme_date(q["question_date"]).isoformat()
         items = recall(http, f"crm:lme-{q['question_id']}", q["question"], {"as_of": as_of, **opts})
         ranked = dedupe([str(it["source"]["external_id"]).split("::")[1] for it in items])
         tok = sum(it["token_count"] for it in items[:10])
-        scores.add("service", q["question_type"], lme_metrics(ranked, set(q["answer_session_ids"]), tok))
+        scores.add("service", q["question_type"], lme_metrics(ranked, set(q["answer_session_ids"]), tok), half)
         if dense is not None:
-            lme_baselines(q, dense, scores)
+            lme_baselines(q, dense, scores, half)
     return scores
 
 
@@ -289,6 +325,8 @@ def main() -> None:
     ap.add_argument("--locomo-convs", help="comma-separated sample ids (default: all)")
     ap.add_argument("--lme-questions", type=int, help="first N non-abstention questions, spread over types")
     ap.add_argument("--lme-ids", help="comma-separated question ids (overrides --lme-questions)")
+    ap.add_argument("--half", choices=["tuned", "untuned", "both"], default="both",
+                    help="which half of the fixed split to run (see LOCOMO_TUNED and lme_halves)")
     ap.add_argument("--skip-locomo", action="store_true")
     ap.add_argument("--skip-lme", action="store_true")
     ap.add_argument("--min-score", type=float, help="pass min_score to recall (default: the service's)")
@@ -303,9 +341,14 @@ def main() -> None:
     if args.locomo_convs:
         convs = [c for c in convs if c["sample_id"] in args.locomo_convs.split(",")]
     with gzip.open(LME) as f:
-        lme = [] if args.skip_lme else lme_subset(json.load(f), args.lme_questions)
+        all_lme = json.load(f)
+    halves = lme_halves(all_lme)
+    lme = [] if args.skip_lme else lme_subset(all_lme, args.lme_questions)
     if args.lme_ids:
         lme = [q for q in lme_subset(lme, None) if q["question_id"] in args.lme_ids.split(",")]
+    if args.half != "both":
+        convs = [c for c in convs if locomo_half(c["sample_id"]) == args.half]
+        lme = [q for q in lme if halves[q["question_id"]] == args.half]
     dense = DenseModel()
     with running_service(args.url, args.api_key, concurrency=args.concurrency) as (url, key):
         http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
@@ -316,13 +359,13 @@ def main() -> None:
             names = ["R@5", "R@10", "R@20", "nDCG@10", "tok@10"]
             table = eval_locomo(http, convs, opts, dense).rows(names)
             title = f"LoCoMo dev ({len(convs)} conversations), evidence recall"
-            print_table(title, ["system", "category", "n", *names], table)
+            print_table(title, Scores.header("category", names), table)
         if lme:
             took = ingest(http, [p for q in lme for p in lme_interactions(q)], "longmemeval")
             print(f"LongMemEval: {len(lme)} questions ingested in {took:.0f} s", file=sys.stderr)
             names = ["Rall@5", "Rall@10", "nDCGany@5", "tok@10"]
-            table = eval_lme(http, lme, opts, None if args.no_lme_baselines else dense).rows(names)
-            print_table(f"LongMemEval_S dev ({len(lme)} questions), session recall", ["system", "type", "n", *names],
+            table = eval_lme(http, lme, opts, None if args.no_lme_baselines else dense, halves).rows(names)
+            print_table(f"LongMemEval_S dev ({len(lme)} questions), session recall", Scores.header("type", names),
                         table)  # fmt: skip
 
 
