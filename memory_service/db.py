@@ -1,9 +1,11 @@
-"""Connection pool (pgvector registered on every connection) and migrations."""
+"""Connection pool (pgvector registered on every connection), the request transaction, migrations."""
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +56,29 @@ def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str = 
     )
     pool.open(wait=True, timeout=30)
     return pool
+
+
+class Transaction:
+    """One unit of work: its connection, and what to do once it has committed (enqueue a task,
+    refresh the index), which must not run before the data is visible to other connections."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self._after_commit: list[Callable[[], object]] = []
+
+    def after_commit(self, action: Callable[[], object]) -> None:
+        self._after_commit.append(action)
+
+
+@contextmanager
+def transaction(pool: ConnectionPool) -> Iterator[Transaction]:
+    """Committed when the block ends, rolled back if it raises. The after-commit actions run
+    once the connection is back in the pool, so a slow broker cannot drain the pool."""
+    with pool.connection() as conn:
+        tx = Transaction(conn)
+        yield tx
+    for action in tx._after_commit:
+        action()
 
 
 def wait_for_database(url: str, *, timeout: float = 60.0) -> None:

@@ -7,7 +7,8 @@ import structlog
 from celery import Task
 from celery.signals import worker_process_init, worker_ready
 
-from memory_service.interactions.processing import process_interaction, record_failure
+from memory_service.interactions.flows import process_interaction
+from memory_service.interactions.service import record_failure
 from workers.celery_app import TASK_PROCESS_INTERACTION, celery_app
 from workers.runtime import get_worker_runtime
 

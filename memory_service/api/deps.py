@@ -1,25 +1,49 @@
-"""Annotated dependency aliases, in one place."""
+"""Annotated dependency aliases, in one place.
+
+Routers see the services built at start-up through the `Services` protocol, so this module
+(and the routers) do not import the start-up code (app/lifespan.py) that builds them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, Request
 from psycopg import Connection
+from psycopg_pool import ConnectionPool
 from starlette.concurrency import run_in_threadpool
 
-from memory_service.runtime import ApiRuntime
-from memory_service.tenants.service import Tenant
+from memory_service.config import Settings
+from memory_service.db import Transaction, transaction
+from memory_service.embeddings import CachedQueryEmbedder
+from memory_service.index import VectorIndex
+from memory_service.recall.rerank import Reranker
+from memory_service.recall.service import RecallPolicy
+from memory_service.tenants.service import ApiKeyAuthenticator, Tenant
+
+
+class Services(Protocol):
+    """What routes use of the runtime built at start-up (app/lifespan.py: ApiRuntime)."""
+
+    settings: Settings
+    pool: ConnectionPool
+    embedder: CachedQueryEmbedder
+    index: VectorIndex
+    authenticator: ApiKeyAuthenticator
+    recall_policy: RecallPolicy
+    reranker: Reranker | None
+
+    def enqueue_safely(self, interaction_id: str) -> bool: ...
 
 
 # get_runtime and get_tenant are async so that FastAPI does not hop to a worker thread for
 # them (each hop measured ~0.1 ms of CPU and a GIL hand-off per request under load).
-async def get_runtime(request: Request) -> ApiRuntime:
+async def get_runtime(request: Request) -> Services:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
-RuntimeDep = Annotated[ApiRuntime, Depends(get_runtime)]
+RuntimeDep = Annotated[Services, Depends(get_runtime)]
 
 
 async def get_tenant(runtime: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> Tenant:
@@ -32,10 +56,20 @@ async def get_tenant(runtime: RuntimeDep, authorization: Annotated[str | None, H
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
 
 
-def get_conn(runtime: RuntimeDep) -> Iterator[Connection]:
-    """One pooled connection per request; committed when the route returns, rolled back on error."""
-    with runtime.pool.connection() as conn:
-        yield conn
+def get_tx(runtime: RuntimeDep) -> Iterator[Transaction]:
+    """The one transaction style: one pooled connection per request, committed when the route
+    returns (before the response is sent: scope="function"), rolled back if it raises; then the
+    route's after-commit actions run."""
+    with transaction(runtime.pool) as tx:
+        yield tx
 
 
-ConnDep = Annotated[Connection, Depends(get_conn)]
+TxDep = Annotated[Transaction, Depends(get_tx, scope="function")]
+
+
+def get_conn(tx: TxDep) -> Connection:
+    """The request transaction's connection, for routes that only read or write in it."""
+    return tx.conn
+
+
+ConnDep = Annotated[Connection, Depends(get_conn, scope="function")]

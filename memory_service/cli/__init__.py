@@ -74,7 +74,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     preload.start(settings)  # no-op if up/serve started it already
     import uvicorn
 
-    from memory_service.api.app import create_app
+    from memory_service.app.main import create_app
 
     uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
 

@@ -1,4 +1,4 @@
-"""SQL for customers, their identifiers and the memory change feed."""
+"""SQL for customers and their identifiers (the change feed is units/changes.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import uuid
 from typing import Any
 
 from psycopg import Connection
-
-CHANNEL_NAME = "memory_changes"
+from psycopg.types.json import Jsonb
 
 
 def lock_key(conn: Connection, *, key: str) -> None:
@@ -91,6 +90,13 @@ def find_customer_by_identifier(conn: Connection, *, tenant_id: str, type_: str,
     return None if row is None else str(row["customer_id"])
 
 
+def display_name(conn: Connection, *, tenant_id: str, customer_id: str) -> str | None:
+    row: Any = conn.execute(
+        "SELECT display_name FROM customers WHERE id = %s AND tenant_id = %s", (customer_id, tenant_id)
+    ).fetchone()
+    return None if row is None else row["display_name"]
+
+
 def list_identifiers(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
     return conn.execute(  # type: ignore[return-value]
         "SELECT type, value FROM customer_identifiers WHERE customer_id = %s ORDER BY created_at, type, value",
@@ -103,14 +109,6 @@ def delete_customer(conn: Connection, *, tenant_id: str, customer_id: str) -> bo
     conn.execute("DELETE FROM customers WHERE merged_into = %s AND tenant_id = %s", (customer_id, tenant_id))
     cur = conn.execute("DELETE FROM customers WHERE id = %s AND tenant_id = %s", (customer_id, tenant_id))
     return cur.rowcount > 0
-
-
-def record_change(conn: Connection, *, tenant_id: str, customer_id: str) -> None:
-    """Tell every index that this customer's memory changed (delivered on commit)."""
-    row: Any = conn.execute(
-        "INSERT INTO memory_changes (tenant_id, customer_id) VALUES (%s, %s) RETURNING id", (tenant_id, customer_id)
-    ).fetchone()
-    conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL_NAME, f"{row['id']}:{tenant_id}:{customer_id}"))
 
 
 def move_customer_rows(conn: Connection, *, tenant_id: str, from_id: str, into_id: str) -> dict[str, int]:
@@ -141,8 +139,6 @@ def move_customer_rows(conn: Connection, *, tenant_id: str, from_id: str, into_i
 def insert_merge_audit(
     conn: Connection, *, tenant_id: str, merged_id: str, into_id: str, reason: str, details: dict[str, Any]
 ) -> None:
-    from psycopg.types.json import Jsonb
-
     conn.execute(
         "INSERT INTO customer_merges (id, tenant_id, merged_customer_id, into_customer_id, reason, details) "
         "VALUES (%s, %s, %s, %s, %s, %s)",

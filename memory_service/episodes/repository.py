@@ -1,13 +1,11 @@
-"""SQL for episodic recall units (segments and summaries) and for lexical search over every unit."""
+"""SQL for episodic recall units (segments and summaries); reads over every unit live in units/."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from datetime import datetime
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 from psycopg import Connection
 
 INSERT_UNIT = (
@@ -25,104 +23,3 @@ def insert_units(conn: Connection, *, rows: Sequence[tuple[Any, ...]]) -> None:
 
 def unit_id(interaction_id: str, unit_type: str, position: int) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, f"episode:{interaction_id}:{unit_type}:{position}")
-
-
-_VECTORS = (
-    "SELECT tenant_id, customer_id, id, unit_type, embedding FROM ("
-    " SELECT tenant_id, customer_id, id, 'observation' AS unit_type, embedding FROM observations"
-    "  WHERE status = 'active' {cond}"
-    " UNION ALL"
-    " SELECT tenant_id, customer_id, id, unit_type, embedding FROM episodes WHERE true {cond}"
-    ") u ORDER BY tenant_id, customer_id"
-)
-
-
-def stream_all_vectors(conn: Connection) -> Iterator[dict[str, Any]]:
-    """Every recall unit's vector, grouped by customer."""
-    with conn.cursor(name="recall_units_stream") as cur:
-        cur.itersize = 5000
-        cur.execute(_VECTORS.format(cond=""))
-        yield from cur  # type: ignore[misc]
-
-
-def customer_vectors(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
-    return conn.execute(  # type: ignore[return-value]
-        _VECTORS.format(cond="AND customer_id = %(c)s"), {"c": customer_id}
-    ).fetchall()
-
-
-def fetch_units(
-    conn: Connection, *, tenant_id: str, customer_id: str, ids: list[str]
-) -> dict[str, dict[str, Any]]:
-    rows: list[Any] = conn.execute(
-        "SELECT e.id, e.unit_type, e.role, e.position, e.text, e.utterance_ids, e.observed_at, e.interaction_id, "
-        "i.external_id "
-        "FROM episodes e JOIN interactions i ON i.id = e.interaction_id "
-        "WHERE e.id = ANY(%s::uuid[]) AND e.tenant_id = %s AND e.customer_id = %s",
-        (ids, tenant_id, customer_id),
-    ).fetchall()
-    return {str(r["id"]): r for r in rows}
-
-
-# Okapi BM25 (k1, b) computed in SQL over one customer's units. Every unit holding a
-# query term matches the OR query, so document frequencies from the matched set are exact.
-_BM25 = """
-WITH q AS (SELECT NULLIF(replace(plainto_tsquery('english', %(q)s)::text, '&', '|'), '')::tsquery AS q),
-units AS (
-    SELECT e.id, e.unit_type, e.tsv, e.observed_at FROM episodes e
-    WHERE e.customer_id = %(c)s AND e.tenant_id = %(t)s
-    UNION ALL
-    SELECT o.id, 'observation', to_tsvector('english', o.text), o.observed_at FROM observations o
-    WHERE o.customer_id = %(c)s AND o.tenant_id = %(t)s AND o.status = 'active'
-),
-stats AS (SELECT count(*) AS n, greatest(avg(length(tsv)), 1) AS avgdl FROM units),
-matched AS (SELECT u.* FROM units u, q WHERE q.q IS NOT NULL AND u.tsv @@ q.q {time_cond}),
-qlex AS (SELECT lexeme FROM unnest(to_tsvector('english', %(q)s))),
-terms AS (
-    SELECT m.id, m.unit_type, length(m.tsv) AS dl, x.lexeme, coalesce(array_length(x.positions, 1), 1) AS tf
-    FROM matched m, unnest(m.tsv) x WHERE x.lexeme IN (SELECT lexeme FROM qlex)
-),
-df AS (SELECT lexeme, count(*) AS df FROM terms GROUP BY lexeme)
-SELECT terms.id, terms.unit_type,
-       sum(ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5))
-           * tf * (%(k1)s + 1) / (tf + %(k1)s * (1 - %(b)s + %(b)s * dl / s.avgdl))) AS score
-FROM terms JOIN df USING (lexeme), stats s
-GROUP BY terms.id, terms.unit_type ORDER BY score DESC LIMIT %(limit)s
-"""
-
-
-def lexical_search(
-    conn: Connection,
-    *,
-    tenant_id: str,
-    customer_id: str,
-    query: str,
-    limit: int,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    k1: float = 1.2,
-    b: float = 0.75,
-) -> list[dict[str, Any]]:
-    """Best-first BM25 hits {id, unit_type, score} among the customer's units."""
-    conds = []
-    if since is not None:
-        conds.append("AND u.observed_at >= %(since)s")
-    if until is not None:
-        conds.append("AND u.observed_at <= %(until)s")
-    sql = _BM25.format(time_cond=" ".join(conds))
-    params = {"q": query, "c": customer_id, "t": tenant_id, "limit": limit, "since": since, "until": until,
-              "k1": k1, "b": b}
-    return conn.execute(sql, params).fetchall()  # type: ignore[arg-type, return-value]
-
-
-def to_vector(value: object) -> np.ndarray:
-    if hasattr(value, "to_numpy"):
-        value = value.to_numpy()
-    return np.asarray(value, dtype=np.float32)
-
-
-def customer_name(conn: Connection, *, tenant_id: str, customer_id: str) -> str | None:
-    row: Any = conn.execute(
-        "SELECT display_name FROM customers WHERE id = %s AND tenant_id = %s", (customer_id, tenant_id)
-    ).fetchone()
-    return None if row is None else row["display_name"]

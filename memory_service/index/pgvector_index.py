@@ -14,19 +14,14 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.db import to_numpy
 from memory_service.index.faiss_index import SearchHit
-
-_UNITS = (
-    "SELECT id, 'observation' AS unit_type, embedding FROM observations "
-    "WHERE customer_id = %(c)s AND tenant_id = %(t)s AND status = 'active' "
-    "UNION ALL SELECT id, unit_type, embedding FROM episodes WHERE customer_id = %(c)s AND tenant_id = %(t)s"
-)
+from memory_service.units.repository import CUSTOMER_UNITS
 
 
 def search_sql() -> str:
     """Exact inner-product search over one customer's units: the (customer_id, status) index finds
     the rows, pgvector scores them. (An HNSW index cannot help a one-customer filter: the
     customer holds ~1e-4 of the rows, so an approximate scan would visit most of the graph.)"""
-    return (f"SELECT id, unit_type, -(embedding <#> %(q)s) AS score FROM ({_UNITS}) u "
+    return (f"SELECT id, unit_type, -(embedding <#> %(q)s) AS score FROM ({CUSTOMER_UNITS}) u "
             "ORDER BY embedding <#> %(q)s LIMIT %(k)s")  # fmt: skip
 
 
@@ -58,16 +53,16 @@ class PgVectorIndex:
         return [SearchHit(observation_id=str(r["id"]), score=float(r["score"]), unit_type=r["unit_type"]) for r in rows]
 
     def vectors(self, *, tenant_id: str, customer_id: str, ids: list[str]) -> dict[str, np.ndarray]:
-        rows = self._query(f"SELECT id, embedding FROM ({_UNITS}) u WHERE id = ANY(%(ids)s::uuid[])",
+        rows = self._query(f"SELECT id, embedding FROM ({CUSTOMER_UNITS}) u WHERE id = ANY(%(ids)s::uuid[])",
                            {"c": customer_id, "t": tenant_id, "ids": ids})  # fmt: skip
         return {str(r["id"]): to_numpy(r["embedding"]) for r in rows}
 
     def unit_count(self, *, tenant_id: str, customer_id: str) -> int:
-        rows = self._query(f"SELECT count(*) AS n FROM ({_UNITS}) u", {"c": customer_id, "t": tenant_id})
+        rows = self._query(f"SELECT count(*) AS n FROM ({CUSTOMER_UNITS}) u", {"c": customer_id, "t": tenant_id})
         return int(rows[0]["n"])
 
     def customer_ids(self, *, tenant_id: str, customer_id: str, unit_type: str = "observation") -> list[str]:
-        rows = self._query(f"SELECT id FROM ({_UNITS}) u WHERE unit_type = %(u)s",
+        rows = self._query(f"SELECT id FROM ({CUSTOMER_UNITS}) u WHERE unit_type = %(u)s",
                            {"c": customer_id, "t": tenant_id, "u": unit_type})  # fmt: skip
         return [str(r["id"]) for r in rows]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,28 +20,16 @@ import psycopg
 import structlog
 from psycopg_pool import ConnectionPool
 
-from memory_service.customers.repository import CHANNEL_NAME
 from memory_service.db import to_numpy
-from memory_service.episodes import repository as episodes_repo
 from memory_service.index.base import VectorIndex
 from memory_service.index.faiss_index import CustomerVectorIndex
 from memory_service.index.snapshot import load_snapshot, save_snapshot
+from memory_service.units import changes
+from memory_service.units import repository as units
 
 log = structlog.get_logger(__name__)
 POLL_OVERLAP = timedelta(seconds=60)
 
-
-# What a recall unit is stays defined once, in the episodes repository; the index reads those
-# rows in binary, since the text form of a vector costs ~0.5 ms of Python parsing per row
-# (minutes for a million) against microseconds for the binary one.
-_UNIT_VECTORS = episodes_repo._VECTORS
-
-
-def _stream_vectors(conn: psycopg.Connection) -> Iterator[dict[str, Any]]:
-    with conn.cursor(name="index_units_stream", binary=True) as cur:
-        cur.itersize = 5000
-        cur.execute(_UNIT_VECTORS.format(cond=""))
-        yield from cur  # type: ignore[misc]
 
 
 def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
@@ -53,7 +40,7 @@ def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
         ids: list[str] = []
         types: list[str] = []
         vectors: list[np.ndarray] = []
-        for row in _stream_vectors(conn):
+        for row in units.stream_vectors(conn):
             key = (str(row["tenant_id"]), str(row["customer_id"]))
             if key != current:
                 if current is not None:
@@ -74,17 +61,14 @@ def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
 
 def _count_units(pool: ConnectionPool) -> int:
     with pool.connection() as conn:
-        row: Any = conn.execute(
-            "SELECT (SELECT count(*) FROM observations WHERE status = 'active') + (SELECT count(*) FROM episodes) AS n"
-        ).fetchone()
+        count = units.count_units(conn)
         conn.commit()
-    return int(row["n"])
+    return count
 
 
 def refresh_customer(pool: ConnectionPool, index: VectorIndex, *, tenant_id: str, customer_id: str) -> None:
     with pool.connection() as conn:
-        rows: list[Any] = conn.execute(_UNIT_VECTORS.format(cond="AND customer_id = %(c)s"), {"c": customer_id},
-                                       binary=True).fetchall()  # fmt: skip
+        rows = units.customer_vectors(conn, customer_id=customer_id)
         conn.commit()
     if not rows:
         index.remove_customer(customer_id=customer_id)
@@ -105,9 +89,7 @@ def _clock(pool: ConnectionPool) -> datetime:
 def catch_up(pool: ConnectionPool, index: CustomerVectorIndex, *, since: datetime) -> int:
     """Reload every customer changed after `since` (minus the overlap); returns how many."""
     with pool.connection() as conn:
-        rows: list[Any] = conn.execute(
-            "SELECT DISTINCT tenant_id, customer_id FROM memory_changes WHERE changed_at > %s", (since - POLL_OVERLAP,)
-        ).fetchall()
+        rows = changes.changed_customers(conn, since=since - POLL_OVERLAP)
         conn.commit()
     for row in rows:
         refresh_customer(pool, index, tenant_id=str(row["tenant_id"]), customer_id=str(row["customer_id"]))
@@ -200,10 +182,7 @@ class IndexSynchronizer:
         with self.pool.connection() as conn:
             clock: Any = conn.execute("SELECT clock_timestamp() AS now").fetchone()
             now = clock["now"]
-            rows: list[Any] = conn.execute(
-                "SELECT id, tenant_id, customer_id FROM memory_changes WHERE changed_at > %s ORDER BY id",
-                (self._since - POLL_OVERLAP,),
-            ).fetchall()
+            rows = changes.changes_since(conn, since=self._since - POLL_OVERLAP)
             conn.commit()
         for row in rows:
             self._apply(row["id"], str(row["tenant_id"]), str(row["customer_id"]))
@@ -216,7 +195,7 @@ class IndexSynchronizer:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self.url, autocommit=True) as conn:
-                    conn.execute(f"LISTEN {CHANNEL_NAME}")
+                    conn.execute(f"LISTEN {changes.CHANNEL_NAME}")
                     self.poll_changes()  # anything written while we were not listening
                     last_poll = time.monotonic()
                     while not self._stop.is_set():

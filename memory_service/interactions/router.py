@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep
+from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep, TxDep
 from memory_service.api.errors import ERROR_RESPONSES
-from memory_service.interactions import service
-from memory_service.metrics import INTERACTIONS_INGESTED
+from memory_service.interactions import flows, service
 from schemas.interactions import InteractionAccepted, InteractionIn, InteractionStatus
 
 router = APIRouter(prefix="/v1/interactions", tags=["interactions"], responses=ERROR_RESPONSES)
@@ -20,22 +19,17 @@ router = APIRouter(prefix="/v1/interactions", tags=["interactions"], responses=E
     responses={200: {"model": InteractionAccepted, "description": "Already ingested with the same content"}},
 )
 def ingest_interaction(
-    payload: InteractionIn, response: Response, tenant: TenantDep, runtime: RuntimeDep
+    payload: InteractionIn, response: Response, tenant: TenantDep, tx: TxDep, runtime: RuntimeDep
 ) -> InteractionAccepted:
-    # Postgres first, then the queue; the connection goes back to the pool before the
-    # broker is contacted, so a slow or absent broker cannot drain the pool.
-    with runtime.pool.connection() as conn:
-        accepted, created = service.submit_interaction(
-            conn, tenant_id=tenant.id, payload=payload, country_code=runtime.settings.default_phone_country_code
-        )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-        response.headers["X-Interaction-Status"] = accepted.status
-        INTERACTIONS_INGESTED.labels("duplicate").inc()
-        return accepted.model_copy(update={"status": "queued"})  # the same body as the first answer
-    runtime.enqueue_safely(accepted.interaction_id)
-    INTERACTIONS_INGESTED.labels("accepted").inc()
-    return accepted
+    accepted, created = flows.accept_interaction(
+        tx, tenant_id=tenant.id, payload=payload, enqueue=runtime.enqueue_safely,
+        country_code=runtime.settings.default_phone_country_code,
+    )  # fmt: skip
+    if created:
+        return accepted
+    response.status_code = status.HTTP_200_OK
+    response.headers["X-Interaction-Status"] = accepted.status
+    return accepted.model_copy(update={"status": "queued"})  # the same body as the first answer
 
 
 @router.get("/{interaction_id}", response_model=InteractionStatus)
@@ -44,10 +38,7 @@ def get_interaction(interaction_id: str, tenant: TenantDep, conn: ConnDep) -> In
 
 
 @router.delete("/{interaction_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_interaction(interaction_id: str, tenant: TenantDep, runtime: RuntimeDep) -> Response:
-    from memory_service.index.sync import refresh_customer
-
-    with runtime.pool.connection() as conn:
-        customer_id = service.forget_interaction(conn, tenant_id=tenant.id, interaction_id=interaction_id)
-    refresh_customer(runtime.pool, runtime.index, tenant_id=tenant.id, customer_id=customer_id)
+def delete_interaction(interaction_id: str, tenant: TenantDep, tx: TxDep, runtime: RuntimeDep) -> Response:
+    flows.forget_interaction(tx, pool=runtime.pool, index=runtime.index, tenant_id=tenant.id,
+                             interaction_id=interaction_id)  # fmt: skip
     return Response(status_code=status.HTTP_204_NO_CONTENT)

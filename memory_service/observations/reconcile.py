@@ -32,7 +32,7 @@ import numpy as np
 from psycopg import Connection
 
 from memory_service.db import to_numpy
-from memory_service.extraction.base import ExtractedObservation
+from memory_service.extraction.base import SINGLE_VALUED_TRAITS, ExtractedObservation
 from memory_service.observations import repository as repo
 
 OBSERVATION_NAMESPACE = uuid.UUID("6f1c2a4e-3b0d-4f7e-9a51-7d2e8c9b1a30")
@@ -233,16 +233,10 @@ def reconcile_observations(
 ) -> ReconcileResult:
     """Merge one interaction's observations into the customer's memory. Caller holds the customer lock.
 
-    Emails and phones the customer stated become their identifiers first; one owned by
-    another customer merges the two, and the result names the surviving customer.
+    `customer_id` is the surviving customer: identity (identity/service.py) has already linked
+    the emails and phones stated in the interaction and merged any customer owning them.
     """
-    from memory_service.customers.service import link_identifiers_from_traits
-
     conflicted = _conflicting_trait_keys(extracted)
-    customer_id = link_identifiers_from_traits(
-        conn, tenant_id=tenant_id, customer_id=customer_id, traits=stated_traits(extracted),
-        interaction_id=interaction_id,
-    )  # fmt: skip
     extracted, vectors = _merge_near_duplicates(extracted, vectors)
     reconciler = _Reconciler(
         conn, tenant_id=tenant_id, customer_id=customer_id, interaction_id=interaction_id, dim=vectors.shape[1]
@@ -273,18 +267,12 @@ def merge_memories(conn: Connection, *, customer_id: str) -> None:
         repo.delete_observation(conn, observation_id=row["id"])
     latest: dict[str, dict[str, Any]] = {}
     for row in keepers.values():
-        if row["trait_key"] and not row["needs_review"] and row["trait_key"] in _single_valued():
+        if row["trait_key"] and not row["needs_review"] and row["trait_key"] in SINGLE_VALUED_TRAITS:
             latest[row["trait_key"]] = row  # rows are oldest first: the last one wins
     for row in keepers.values():
         newest = latest.get(row["trait_key"] or "")
         if newest is not None and newest is not row and not row["needs_review"]:
             repo.supersede(conn, observation_id=row["id"], superseded_by=newest["id"], valid_to=newest["observed_at"])
-
-
-def _single_valued() -> frozenset[str]:
-    from memory_service.extraction.base import SINGLE_VALUED_TRAITS
-
-    return SINGLE_VALUED_TRAITS
 
 
 def recompute_support(conn: Connection, *, customer_id: str) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -196,24 +195,6 @@ def list_page(
         params.extend(after)
     sql = SELECT_WITH_SOURCES + " WHERE " + " AND ".join(clauses) + " ORDER BY o.observed_at DESC, o.id DESC LIMIT %s"
     return conn.execute(sql, (*params, limit)).fetchall()  # type: ignore[return-value]
-
-
-def active_vectors(conn: Connection, *, customer_id: str) -> list[dict[str, Any]]:
-    return conn.execute(  # type: ignore[return-value]
-        "SELECT o.id, o.embedding FROM observations o WHERE o.customer_id = %s AND o.status = 'active' ORDER BY o.id",
-        (customer_id,),
-    ).fetchall()
-
-
-def stream_active_vectors(conn: Connection, *, batch_size: int = 10_000) -> Iterator[dict[str, Any]]:
-    """Every active observation, grouped by customer, for a full index build."""
-    with conn.cursor(name="index_build") as cur:
-        cur.itersize = batch_size
-        cur.execute(
-            "SELECT tenant_id, customer_id, id, embedding FROM observations WHERE status = 'active' "
-            "ORDER BY customer_id, id"
-        )
-        yield from cur  # type: ignore[misc]
 
 
 def move_sources(conn: Connection, *, from_id: Any, into_id: Any) -> int:

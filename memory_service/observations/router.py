@@ -1,5 +1,5 @@
 """GET /v1/customers/{ref}/observations: the history, paged; DELETE and PATCH one of them:
-a person retracts or corrects what the service understood (observations/edits.py)."""
+a person retracts or corrects what the service understood (observations/flows.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fastapi import status as http_status
 
 from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep
 from memory_service.api.errors import ERROR_RESPONSES
-from memory_service.customers import service as customers
-from memory_service.observations import edits
+from memory_service.identity import service as identity
+from memory_service.observations import flows
 from memory_service.observations.service import list_observations
 from schemas.observations import ObservationCorrection, ObservationOut, ObservationPage
 
@@ -29,7 +29,7 @@ def read_observations(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> ObservationPage:
-    customer_id = customers.resolve_customer_ref(
+    customer_id = identity.resolve_customer_ref(
         conn, tenant_id=tenant.id, ref=customer_ref, country_code=runtime.settings.default_phone_country_code
     )
     return list_observations(
@@ -47,12 +47,11 @@ def retract_observation(
     reason: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
     country_code = runtime.settings.default_phone_country_code
-    customer_id = customers.resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country_code)
-    edits.retract_observation(
+    customer_id = identity.resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country_code)
+    flows.retract_observation(
         conn, tenant_id=tenant.id, customer_id=customer_id, observation_id=observation_id, reason=reason,
         country_code=country_code,
     )  # fmt: skip
-    conn.commit()
     return Response(status_code=http_status.HTTP_204_NO_CONTENT)
 
 
@@ -66,10 +65,9 @@ def correct_observation(
     runtime: RuntimeDep,
 ) -> ObservationOut:
     country_code = runtime.settings.default_phone_country_code
-    customer_id = customers.resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country_code)
-    corrected = edits.correct_observation(
+    customer_id = identity.resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country_code)
+    corrected = flows.correct_observation(
         conn, tenant_id=tenant.id, customer_id=customer_id, observation_id=observation_id, correction=correction,
         embed=runtime.embedder.embed_query, country_code=country_code,
     )  # fmt: skip
-    conn.commit()
     return corrected

@@ -11,13 +11,6 @@ from psycopg import Connection
 
 from memory_service.errors import InvalidInputError
 from memory_service.observations import repository as repo
-from memory_service.observations.reconcile import (  # noqa: F401  (re-exported for callers)
-    ReconcileResult,
-    combined_confidence,
-    merge_memories,
-    observation_id,
-    reconcile_observations,
-)
 from schemas.observations import ObservationOut, ObservationPage, Source
 
 

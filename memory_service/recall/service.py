@@ -36,9 +36,9 @@ from memory_service.recall import items as item_builder
 from memory_service.recall.ranking import Candidate, apply_time_priors, reciprocal_rank_fusion, select_diverse
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.timeparse import is_temporal, parse_window
+from memory_service.units import repository as units
 from schemas.recall import RecallItem, RecallRequest, RecallResponse
 
-estimate_tokens = item_builder.estimate_tokens
 # Words every observation and many questions carry ("the customer prefers..."): no evidence.
 _DOMAIN_STOPWORDS = re.compile(r"\b(customer|customers|client|agent|agents|user|assistant)('s)?\b", re.IGNORECASE)
 
@@ -135,7 +135,7 @@ def _candidates(
     filtered = bool(request.since or request.until or request.kinds or request.types)
     k = index.unit_count(tenant_id=tenant_id, customer_id=customer_id) if filtered else policy.dense_candidates
     dense = index.search(tenant_id=tenant_id, customer_id=customer_id, query=query_vector, k=k)
-    lexical = episodes_repo.lexical_search(
+    lexical = units.lexical_search(
         conn, tenant_id=tenant_id, customer_id=customer_id, query=lexical_query(request.query, customer_name=name),
         limit=policy.lexical_candidates * (5 if filtered else 1), since=request.since, until=request.until,
         k1=policy.bm25_k1, b=policy.bm25_b,
@@ -174,7 +174,7 @@ def _with_answers(
             parents.setdefault(next_id, c)
     missing = [u for u in parents if u not in rows]
     if missing:
-        rows.update(episodes_repo.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=missing))
+        rows.update(units.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=missing))
         vectors.update(index.vectors(tenant_id=tenant_id, customer_id=customer_id, ids=missing))
     q = np.asarray(query_vector, dtype=np.float32)
     for reply_id, parent in parents.items():
@@ -205,7 +205,7 @@ def _load_rows(
         rows.update(observations_repo.fetch_with_sources(conn, tenant_id=tenant_id, customer_id=customer_id,
                                                          ids=obs_ids))  # fmt: skip
     if unit_ids:
-        rows.update(episodes_repo.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=unit_ids))
+        rows.update(units.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=unit_ids))
     return rows
 
 

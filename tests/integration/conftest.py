@@ -47,7 +47,7 @@ def worker_process(settings, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 @pytest.fixture(scope="session")
 def app_client(settings, worker_process) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    from memory_service.api.app import create_app
+    from memory_service.app.main import create_app
 
     with TestClient(create_app(settings)) as client:
         yield client

@@ -106,7 +106,7 @@ def test_email_spelled_out_in_a_call_links_and_merges(api) -> None:
 
 def test_concurrent_workers_on_one_customer_are_safe(api) -> None:
     """Two interactions of one customer reconciled at the same time, in threads of this process."""
-    from memory_service.interactions import service as interactions
+    from memory_service.interactions import flows as interactions
     from schemas.interactions import InteractionIn
 
     runtime = api.runtime
@@ -142,7 +142,7 @@ def test_concurrent_workers_merging_the_same_two_customers_do_not_deadlock(api) 
 
 
 def _merge_race(api, round_: int) -> None:  # type: ignore[no-untyped-def]
-    from memory_service.interactions import service as interactions
+    from memory_service.interactions import flows as interactions
     from schemas.interactions import InteractionIn
 
     phones = [f"+1555000{round_}001", f"+1555000{round_}002"]
@@ -184,7 +184,7 @@ def _merge_race(api, round_: int) -> None:  # type: ignore[no-untyped-def]
 def _process_concurrently(runtime, ids: list[str], embedder=None) -> list[BaseException]:  # type: ignore[no-untyped-def]
     """Process the interactions in threads of this process, all at once; returns the errors."""
     from memory_service.extraction import RuleBasedExtractor, load_spacy
-    from memory_service.interactions.processing import process_interaction
+    from memory_service.interactions.flows import process_interaction
 
     extractor = RuleBasedExtractor(load_spacy(runtime.settings.spacy_model))
     errors: list[BaseException] = []

@@ -11,8 +11,8 @@ from memory_service.extraction.patterns import (
     normalize_identifier,
     normalize_phone,
 )
-from memory_service.observations.service import combined_confidence, observation_id
-from memory_service.recall.service import estimate_tokens
+from memory_service.observations.reconcile import combined_confidence, observation_id
+from memory_service.recall.items import estimate_tokens
 from schemas.interactions import InteractionIn
 
 

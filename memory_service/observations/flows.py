@@ -1,4 +1,4 @@
-"""People fix what the service knows: retract an observation, or correct it.
+"""People fix what the service knows (a flow: observations and identity): retract an observation, or correct it.
 
 Both keep the history. A retracted observation stays listed (status `retracted`, with who
 said why in its attributes) and never comes back from recall or the profile; if it had
@@ -31,12 +31,13 @@ import numpy as np
 from psycopg import Connection
 
 from memory_service.customers import repository as customers_repo
-from memory_service.customers import service as customers
 from memory_service.errors import ConflictError, InvalidInputError, NotFoundError
 from memory_service.extraction.base import SINGLE_VALUED_TRAITS, TRAIT_SENTENCES, content_key
 from memory_service.extraction.patterns import normalize_identifier
+from memory_service.identity.locks import STRONG_IDENTIFIER_TRAITS, lock_in_order
 from memory_service.observations import repository as repo
 from memory_service.observations.service import observation_out
+from memory_service.units.changes import record_change
 from schemas.observations import ObservationCorrection, ObservationOut
 
 CORRECTED_CONFIDENCE = 1.0
@@ -49,7 +50,7 @@ def retract_observation(
     """Retract one observation; returns the id of a predecessor made active again, if any."""
     peek = _peek(conn, tenant_id=tenant_id, customer_id=customer_id, observation_id=observation_id)
     old_ident = _identifier(peek["trait_key"], (peek["attributes"] or {}).get("value"), country_code)
-    customers.lock_identifiers(conn, tenant_id=tenant_id, identifiers=[old_ident] if old_ident else [])
+    lock_in_order(conn, tenant_id=tenant_id, identifiers=[old_ident] if old_ident else [])
     customer_id, row = _locked(conn, tenant_id=tenant_id, customer_id=customer_id, observation_id=peek["id"],
                                allow_retracted=True)  # fmt: skip
     if row["status"] == "retracted":
@@ -65,7 +66,7 @@ def retract_observation(
     if old_ident:
         _unlink_if_unsupported(conn, tenant_id=tenant_id, customer_id=customer_id, identifier=old_ident,
                                country_code=country_code)  # fmt: skip
-    customers_repo.record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
+    record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
     return None if reinstated is None else str(reinstated)
 
 
@@ -95,7 +96,7 @@ def correct_observation(
     vector = np.asarray(embed(text), dtype=np.float32)
     old_ident = _identifier(trait_key, (peek["attributes"] or {}).get("value"), country_code)
     new_ident = _identifier(trait_key, attributes.get("value"), country_code)
-    customers.lock_identifiers(conn, tenant_id=tenant_id, identifiers=[i for i in (old_ident, new_ident) if i])
+    lock_in_order(conn, tenant_id=tenant_id, identifiers=[i for i in (old_ident, new_ident) if i])
     try:
         customer_id, row = _locked(conn, tenant_id=tenant_id, customer_id=customer_id, observation_id=peek["id"])
     except ConflictError:
@@ -129,7 +130,7 @@ def correct_observation(
         if owner is None:
             customers_repo.insert_identifier(conn, tenant_id=tenant_id, customer_id=customer_id,
                                              type_=new_ident[0], value=new_ident[1])  # fmt: skip
-    customers_repo.record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
+    record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
     fresh = repo.fetch_with_sources(conn, tenant_id=tenant_id, customer_id=customer_id, ids=[str(new_id)])
     return observation_out(fresh[str(new_id)])
 
@@ -174,7 +175,7 @@ def _locked(
     """Lock the surviving customer (following merges, also one made while we waited), then the row."""
     for _ in range(8):
         survivor = customers_repo.root_customer(conn, customer_id=customer_id)
-        customers_repo.lock_customer(conn, customer_id=survivor)
+        lock_in_order(conn, tenant_id=tenant_id, customer_ids=[survivor])
         if customers_repo.root_customer(conn, customer_id=survivor) == survivor:
             break
         customer_id = survivor
@@ -192,9 +193,9 @@ def _locked(
 
 
 def _identifier(trait_key: str | None, value: Any, country_code: str) -> tuple[str, str] | None:
-    if trait_key not in customers.STRONG_IDENTIFIER_TRAITS or not value:
+    if trait_key not in STRONG_IDENTIFIER_TRAITS or not value:
         return None
-    type_ = customers.STRONG_IDENTIFIER_TRAITS[trait_key]
+    type_ = STRONG_IDENTIFIER_TRAITS[trait_key]
     return type_, normalize_identifier(type_, str(value), default_country_code=country_code)
 
 

@@ -22,6 +22,7 @@ from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
 from memory_service.tenants.service import ApiKeyAuthenticator, ensure_bootstrap_key
+from workers.celery_app import configure_celery, enqueue_interaction
 
 log = structlog.get_logger(__name__)
 
@@ -104,8 +105,6 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
     imported: see embeddings/preload.py; importing torch is most of it) while the main thread
     migrates and loads the index, so a restart costs about the longer of the two, not their sum.
     Phase timings are logged (`startup_phase`) and shown by /readyz."""
-    from workers.celery_app import configure_celery, enqueue_interaction
-
     assert settings.database_url and settings.redis_url, "database and broker URLs must be resolved first"
     timer = StartupTimer()
     loaded: dict[str, Embedder] = {}

@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from memory_service import __version__
-from memory_service.api import health
 from memory_service.api.errors import BodySizeLimit, install_error_handlers
+from memory_service.app import health
+from memory_service.app.lifespan import build_api_runtime
 from memory_service.config import Settings, get_settings
 from memory_service.customers.router import router as customers_router
 from memory_service.embeddings import Embedder
@@ -23,7 +24,6 @@ from memory_service.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from memory_service.observations.router import router as observations_router
 from memory_service.profiles.router import router as profiles_router
 from memory_service.recall.router import router as recall_router
-from memory_service.runtime import build_api_runtime
 
 
 class ObserveRequests:
