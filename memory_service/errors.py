@@ -42,6 +42,24 @@ class UnauthorizedError(MemoryServiceError):
     error_type = "unauthorized"
 
 
+class ForbiddenError(MemoryServiceError):
+    """The key is valid but lacks the scope this call needs."""
+
+    status_code = 403
+    error_type = "forbidden"
+
+
+class RateLimitedError(MemoryServiceError):
+    """The key spent its per-minute allowance; `retry_after` seconds until a request fits again."""
+
+    status_code = 429
+    error_type = "rate_limited"
+
+    def __init__(self, msg: str, *, retry_after: float, loc: tuple[str | int, ...] = ()) -> None:
+        super().__init__(msg, loc=loc)
+        self.retry_after = retry_after
+
+
 class NotReadyError(MemoryServiceError):
     status_code = 503
     error_type = "not_ready"

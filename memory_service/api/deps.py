@@ -6,7 +6,7 @@ Routers see the services built at start-up through the `Services` protocol, so t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Header, Request
@@ -54,6 +54,23 @@ async def get_tenant(runtime: RuntimeDep, authorization: Annotated[str | None, H
 
 
 TenantDep = Annotated[Tenant, Depends(get_tenant)]
+
+
+def _scoped(*any_of: str) -> Callable[[Tenant], Awaitable[Tenant]]:
+    async def caller_with_scope(tenant: TenantDep) -> Tenant:
+        if not any(s in tenant.scopes for s in any_of):
+            tenant.require(any_of[0])
+        return tenant
+
+    return caller_with_scope
+
+
+# The caller, refused with 403 unless its key holds the scope (tenants/service.py SCOPES).
+ReadTenantDep = Annotated[Tenant, Depends(_scoped("read"))]
+IngestTenantDep = Annotated[Tenant, Depends(_scoped("ingest"))]
+AdminTenantDep = Annotated[Tenant, Depends(_scoped("admin"))]
+# An interaction's status: for whoever posted it (ingest) and for readers.
+IngestOrReadTenantDep = Annotated[Tenant, Depends(_scoped("ingest", "read"))]
 
 
 def get_tx(runtime: RuntimeDep) -> Iterator[Transaction]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import structlog
@@ -29,10 +30,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
     for code, text in {
         401: "Missing or invalid API key",
+        403: "The key lacks the scope this call needs (`msg` names it)",
         404: "Not found (or not this tenant's)",
         409: "Conflict",
         413: "Payload too large",
         422: "Invalid input; `loc` names the field",
+        429: "The key's rate limit is spent; `Retry-After` says when to try again",
     }.items()
 }
 
@@ -47,14 +50,16 @@ class BodyTooLarge(HTTPException):
         super().__init__(status_code=413, detail=f"request body exceeds {max_bytes} bytes")
 
 
-def _render(status: int, detail: list[dict[str, Any]]) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"detail": detail})
+def _render(status: int, detail: list[dict[str, Any]], headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(status_code=status, content={"detail": detail}, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MemoryServiceError)
     async def _domain(_: Request, exc: MemoryServiceError) -> JSONResponse:
-        return _render(exc.status_code, exc.to_detail())
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(max(1, math.ceil(retry_after)))} if retry_after is not None else None
+        return _render(exc.status_code, exc.to_detail(), headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

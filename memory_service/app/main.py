@@ -24,6 +24,7 @@ from memory_service.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from memory_service.observations.router import router as observations_router
 from memory_service.profiles.router import router as profiles_router
 from memory_service.recall.router import router as recall_router
+from memory_service.tenants.router import router as keys_router
 
 
 class ObserveRequests:
@@ -89,4 +90,5 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.include_router(profiles_router)
     app.include_router(observations_router)
     app.include_router(customers_router)
+    app.include_router(keys_router)
     return app

@@ -13,14 +13,23 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 
 @keys_app.command("create")
 def keys_create(
-    tenant: Annotated[str, typer.Option(help="Tenant name (created if new)")], data_dir: DataDir = None
+    tenant: Annotated[str, typer.Option(help="Tenant name (created if new)")],
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="ingest, read or admin; repeat for several (default: all three)"),
+    ] = None,
+    rate_limit: Annotated[
+        int | None, typer.Option(help="requests a minute this key may make (default: unlimited)", min=1)
+    ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Create an API key for a tenant; the key is the last line printed."""
-    from memory_service.tenants.service import create_api_key
+    from memory_service.tenants.service import checked_scopes, create_api_key
 
+    scopes = checked_scopes(scope)
     with database(data_dir) as (_, conn):
-        key = create_api_key(conn, tenant_name=tenant)
-    typer.echo(f"tenant: {tenant}", err=True)
+        key = create_api_key(conn, tenant_name=tenant, scopes=scopes, rate_limit_per_minute=rate_limit)
+    typer.echo(f"tenant: {tenant}  scopes: {' '.join(scopes)}", err=True)
     typer.echo(key)
 
 
@@ -35,7 +44,11 @@ def keys_list(
         rows = tenants_repo.list_keys(conn, tenant_name=tenant)
     for row in rows:
         revoked = f"revoked {row['revoked_at']:%Y-%m-%d %H:%M}" if row["revoked_at"] else "active"
-        typer.echo(f"{row['prefix']}…  {row['tenant']:<24} created {row['created_at']:%Y-%m-%d %H:%M}  {revoked}")
+        limit = f"  {row['rate_limit_per_minute']}/min" if row["rate_limit_per_minute"] else ""
+        typer.echo(
+            f"{row['prefix']}…  {row['tenant']:<24} created {row['created_at']:%Y-%m-%d %H:%M}  {revoked}"
+            f"  scopes: {','.join(row['scopes'])}{limit}"
+        )
     if not rows:
         typer.echo("(no keys)")
 

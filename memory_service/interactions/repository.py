@@ -135,3 +135,12 @@ def backlog(conn: Connection) -> dict[str, tuple[int, float]]:
         "WHERE status IN ('queued', 'processing') GROUP BY status"
     ).fetchall()
     return {r["status"]: (int(r["n"]), float(r["age"] or 0.0)) for r in rows}
+
+
+def list_for_customer(conn: Connection, *, tenant_id: str, customer_id: str) -> list[dict[str, Any]]:
+    """Every interaction of the customer with its stored (already redacted) payload, oldest first."""
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT id, external_id, channel, status, started_at, ended_at, summary, payload FROM interactions "
+        "WHERE tenant_id = %s AND customer_id = %s ORDER BY started_at, created_at",
+        (tenant_id, customer_id),
+    ).fetchall()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep, TxDep
+from memory_service.api.deps import AdminTenantDep, ConnDep, IngestOrReadTenantDep, IngestTenantDep, RuntimeDep, TxDep
 from memory_service.api.errors import ERROR_RESPONSES
 from memory_service.interactions import flows, service
 from schemas.interactions import InteractionAccepted, InteractionIn, InteractionStatus
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/interactions", tags=["interactions"], responses=E
     responses={200: {"model": InteractionAccepted, "description": "Already ingested with the same content"}},
 )
 def ingest_interaction(
-    payload: InteractionIn, response: Response, tenant: TenantDep, tx: TxDep, runtime: RuntimeDep
+    payload: InteractionIn, response: Response, tenant: IngestTenantDep, tx: TxDep, runtime: RuntimeDep
 ) -> InteractionAccepted:
     accepted, created = flows.accept_interaction(
         tx, tenant_id=tenant.id, payload=payload, enqueue=runtime.enqueue_safely,
@@ -33,12 +33,12 @@ def ingest_interaction(
 
 
 @router.get("/{interaction_id}", response_model=InteractionStatus)
-def get_interaction(interaction_id: str, tenant: TenantDep, conn: ConnDep) -> InteractionStatus:
+def get_interaction(interaction_id: str, tenant: IngestOrReadTenantDep, conn: ConnDep) -> InteractionStatus:
     return service.get_interaction_status(conn, tenant_id=tenant.id, interaction_id=interaction_id)
 
 
 @router.delete("/{interaction_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_interaction(interaction_id: str, tenant: TenantDep, tx: TxDep, runtime: RuntimeDep) -> Response:
+def delete_interaction(interaction_id: str, tenant: AdminTenantDep, tx: TxDep, runtime: RuntimeDep) -> Response:
     flows.forget_interaction(tx, pool=runtime.pool, index=runtime.index, tenant_id=tenant.id,
                              interaction_id=interaction_id)  # fmt: skip
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 from fastapi import status as http_status
 
-from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep
+from memory_service.api.deps import AdminTenantDep, ConnDep, ReadTenantDep, RuntimeDep
 from memory_service.api.errors import ERROR_RESPONSES
 from memory_service.identity import service as identity
 from memory_service.observations import flows
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/customers", tags=["observations"], responses=ERRO
 @router.get("/{customer_ref}/observations", response_model=ObservationPage)
 def read_observations(
     customer_ref: str,
-    tenant: TenantDep,
+    tenant: ReadTenantDep,
     conn: ConnDep,
     runtime: RuntimeDep,
     kind: str | None = None,
@@ -41,7 +41,7 @@ def read_observations(
 def retract_observation(
     customer_ref: str,
     observation_id: str,
-    tenant: TenantDep,
+    tenant: AdminTenantDep,
     conn: ConnDep,
     runtime: RuntimeDep,
     reason: Annotated[str | None, Query(max_length=500)] = None,
@@ -60,7 +60,7 @@ def correct_observation(
     customer_ref: str,
     observation_id: str,
     correction: ObservationCorrection,
-    tenant: TenantDep,
+    tenant: AdminTenantDep,
     conn: ConnDep,
     runtime: RuntimeDep,
 ) -> ObservationOut:

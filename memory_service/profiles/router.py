@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep
+from memory_service.api.deps import ConnDep, ReadTenantDep, RuntimeDep
 from memory_service.api.errors import ERROR_RESPONSES
 from memory_service.identity import service as identity
 from memory_service.profiles.service import get_profile
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/customers", tags=["profiles"], responses=ERROR_RE
 
 
 @router.get("/{customer_ref}/profile", response_model=Profile)
-def read_profile(customer_ref: str, tenant: TenantDep, conn: ConnDep, runtime: RuntimeDep) -> Profile:
+def read_profile(customer_ref: str, tenant: ReadTenantDep, conn: ConnDep, runtime: RuntimeDep) -> Profile:
     customer_id = identity.resolve_customer_ref(
         conn, tenant_id=tenant.id, ref=customer_ref, country_code=runtime.settings.default_phone_country_code
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from memory_service.api.deps import ConnDep, RuntimeDep, TenantDep
+from memory_service.api.deps import ConnDep, ReadTenantDep, RuntimeDep
 from memory_service.api.errors import ERROR_RESPONSES
 from memory_service.recall.flows import recall_for_customer
 from schemas.recall import RecallRequest, RecallResponse
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1/customers", tags=["recall"], responses=ERROR_RESP
 
 @router.post("/{customer_ref}/recall", response_model=RecallResponse)
 def recall_memory(
-    customer_ref: str, request: RecallRequest, tenant: TenantDep, conn: ConnDep, runtime: RuntimeDep
+    customer_ref: str, request: RecallRequest, tenant: ReadTenantDep, conn: ConnDep, runtime: RuntimeDep
 ) -> RecallResponse:
     return recall_for_customer(
         conn, tenant_id=tenant.id, customer_ref=customer_ref, request=request, index=runtime.index,

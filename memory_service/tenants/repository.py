@@ -21,25 +21,35 @@ def insert_tenant(conn: Connection, *, name: str) -> uuid.UUID:
     return row["id"]  # type: ignore[no-any-return]
 
 
-def insert_api_key(conn: Connection, *, tenant_id: uuid.UUID, key_hash: str, prefix: str) -> None:
+def insert_api_key(
+    conn: Connection,
+    *,
+    tenant_id: uuid.UUID,
+    key_hash: str,
+    prefix: str,
+    scopes: list[str],
+    rate_limit_per_minute: int | None = None,
+) -> None:
     conn.execute(
-        "INSERT INTO api_keys (id, tenant_id, key_hash, prefix) VALUES (%s, %s, %s, %s) "
-        "ON CONFLICT (key_hash) DO NOTHING",
-        (uuid.uuid4(), tenant_id, key_hash, prefix),
+        "INSERT INTO api_keys (id, tenant_id, key_hash, prefix, scopes, rate_limit_per_minute) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (key_hash) DO NOTHING",
+        (uuid.uuid4(), tenant_id, key_hash, prefix, scopes, rate_limit_per_minute),
     )
 
 
-def find_tenant_by_key_hash(conn: Connection, *, key_hash: str) -> dict[str, Any] | None:
+def find_key(conn: Connection, *, key_hash: str) -> dict[str, Any] | None:
+    """The active key with this hash: its tenant, prefix, scopes, rate limit and the tenant's policies."""
     return conn.execute(  # type: ignore[return-value]
-        "SELECT t.id, t.name FROM api_keys k JOIN tenants t ON t.id = k.tenant_id "
-        "WHERE k.key_hash = %s AND k.revoked_at IS NULL",
+        "SELECT t.id, t.name, t.redaction_policy, t.retention_days, k.prefix, k.scopes, k.rate_limit_per_minute "
+        "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = %s AND k.revoked_at IS NULL",
         (key_hash,),
     ).fetchone()
 
 
 def list_keys(conn: Connection, *, tenant_name: str | None = None) -> list[dict[str, Any]]:
     return conn.execute(  # type: ignore[return-value]
-        "SELECT k.prefix, t.name AS tenant, k.created_at, k.revoked_at FROM api_keys k "
+        "SELECT k.prefix, t.name AS tenant, k.created_at, k.revoked_at, k.scopes, k.rate_limit_per_minute "
+        "FROM api_keys k "
         "JOIN tenants t ON t.id = k.tenant_id WHERE %(t)s::text IS NULL OR t.name = %(t)s "
         "ORDER BY t.name, k.created_at",
         {"t": tenant_name},
