@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
+import redis
 from celery import Celery
 
 from memory_service.config import Settings
+from memory_service.embedded import redis_client
 
 TASK_PROCESS_INTERACTION = "memory.process_interaction"
 
@@ -20,7 +24,7 @@ def configure_celery(settings: Settings) -> Celery:
         task_ignore_result=True,
         worker_prefetch_multiplier=1,
         # Longer than the longest task, so an unacked task is not redelivered while it runs.
-        broker_transport_options={"visibility_timeout": int(settings.processing_timeout_seconds) * 2},
+        broker_transport_options={"visibility_timeout": _visibility_timeout(settings)},
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=3,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
@@ -30,5 +34,41 @@ def configure_celery(settings: Settings) -> Celery:
     return celery_app
 
 
-def enqueue_interaction(app: Celery, settings: Settings, interaction_id: str) -> None:
-    app.send_task(TASK_PROCESS_INTERACTION, args=[interaction_id], queue=settings.celery_queue)
+def _visibility_timeout(settings: Settings) -> int:
+    return int(settings.processing_timeout_seconds) * 2
+
+
+@functools.lru_cache(maxsize=4)
+def _broker_redis(url: str) -> redis.Redis:
+    return redis_client(url)
+
+
+def _queued_marker(settings: Settings, interaction_id: str) -> str:
+    return f"{settings.celery_queue}:queued:{interaction_id}"
+
+
+def enqueue_interaction(app: Celery, settings: Settings, interaction_id: str) -> bool:
+    """Publish one task message for the interaction, unless one is already waiting or running.
+
+    A marker beside the message in the broker's Redis says so: set with the message, kept while
+    the task runs or is retried, cleared when it ends, and expiring a minute after the broker
+    would redeliver an unacknowledged message (a worker killed mid-task). So the reaper, which
+    re-enqueues interactions that look stuck, never piles up messages while no worker runs.
+    Returns whether a message was published."""
+    assert settings.redis_url
+    marker = _queued_marker(settings, interaction_id)
+    r = _broker_redis(settings.redis_url)
+    if not r.set(marker, "1", nx=True, ex=_visibility_timeout(settings) + 60):
+        return False
+    try:
+        app.send_task(TASK_PROCESS_INTERACTION, args=[interaction_id], queue=settings.celery_queue)
+    except Exception:
+        r.delete(marker)
+        raise
+    return True
+
+
+def clear_queued_marker(settings: Settings, interaction_id: str) -> None:
+    """The task has ended (done or failed): a later requeue may publish again."""
+    if settings.redis_url:
+        _broker_redis(settings.redis_url).delete(_queued_marker(settings, interaction_id))

@@ -9,7 +9,7 @@ from celery.signals import worker_process_init, worker_ready
 
 from memory_service.interactions.flows import process_interaction
 from memory_service.interactions.service import record_failure
-from workers.celery_app import TASK_PROCESS_INTERACTION, celery_app
+from workers.celery_app import TASK_PROCESS_INTERACTION, celery_app, clear_queued_marker
 from workers.runtime import get_worker_runtime
 
 log = structlog.get_logger(__name__)
@@ -35,17 +35,20 @@ def process_interaction_task(self: Task, interaction_id: str) -> str:
         outcome = process_interaction(
             runtime.pool, interaction_id=interaction_id, extractor=runtime.extractor, embedder=runtime.embedder
         )
+        clear_queued_marker(runtime.settings, interaction_id)
         return outcome.status
     except TRANSIENT_ERRORS as exc:
         retries = self.request.retries or 0
         if retries >= runtime.settings.task_max_retries:
             record_failure(runtime.pool, interaction_id=interaction_id, error=f"gave up after {retries} retries: {exc}")
+            clear_queued_marker(runtime.settings, interaction_id)
             raise
         log.warning("task_retry", retries=retries, error=str(exc))
         raise self.retry(exc=exc, countdown=min(2**retries, 60)) from exc
     except Exception as exc:
         log.exception("task_failed")
         record_failure(runtime.pool, interaction_id=interaction_id, error=f"{type(exc).__name__}: {exc}")
+        clear_queued_marker(runtime.settings, interaction_id)
         return "failed"
     finally:
         structlog.contextvars.clear_contextvars()

@@ -54,7 +54,7 @@ class ApiRuntime:
     index: VectorIndex
     syncer: IndexSynchronizer | None
     authenticator: ApiKeyAuthenticator
-    enqueue: Callable[[str], None]
+    enqueue: Callable[[str], bool]
     broker_ping: Callable[[], bool]
     recall_policy: RecallPolicy
     reranker: Reranker | None = None  # a port; nothing plugged in by default

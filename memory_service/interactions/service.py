@@ -54,18 +54,18 @@ def record_failure(pool: ConnectionPool, *, interaction_id: str, error: str) -> 
 
 
 def requeue_stale(
-    conn: Connection, *, enqueue: Callable[[str], None], queued_after_s: float, processing_after_s: float,
+    conn: Connection, *, enqueue: Callable[[str], bool], queued_after_s: float, processing_after_s: float,
     include_failed: bool = False, max_attempts: int = 10,
 ) -> list[str]:  # fmt: skip
-    """Find interactions stuck or lost in the queue and enqueue them again (tasks are idempotent)."""
+    """Find interactions stuck or lost in the queue and enqueue them again (tasks are idempotent).
+    `enqueue` publishes nothing for one whose message is still waiting or running (it answers
+    False); the ids that got a new message are returned."""
     ids = repo.claim_stale(
         conn, queued_after_s=queued_after_s, processing_after_s=processing_after_s, include_failed=include_failed,
         max_attempts=max_attempts,
     )  # fmt: skip
     conn.commit()
-    for interaction_id in ids:
-        enqueue(interaction_id)
-    return ids
+    return [interaction_id for interaction_id in ids if enqueue(interaction_id)]
 
 
 def as_interaction_id(value: str) -> str:
