@@ -22,3 +22,6 @@ BACKLOG = Gauge("memory_interactions_backlog", "Interactions waiting for or insi
 OLDEST_PENDING = Gauge(
     "memory_interactions_oldest_pending_seconds", "Age of the oldest queued or processing interaction (0: none)"
 )
+RETENTION_ERASED = Counter(
+    "memory_retention_erased_total", "Interactions erased because they outlived their tenant's retention period"
+)

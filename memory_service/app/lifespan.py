@@ -17,6 +17,7 @@ from memory_service.embeddings import CachedQueryEmbedder, Embedder, preload
 from memory_service.embeddings.batching import MicroBatchingEmbedder
 from memory_service.index import CustomerVectorIndex, PgVectorIndex, VectorIndex
 from memory_service.index.sync import IndexSynchronizer
+from memory_service.interactions.flows import erase_expired
 from memory_service.interactions.service import requeue_stale
 from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
 from memory_service.recall.rerank import Reranker
@@ -85,6 +86,7 @@ class ApiRuntime:
                     if ids:
                         REQUEUED.inc(len(ids))
                         log.info("requeued_stale_interactions", count=len(ids))
+                    erase_expired(self.pool, self.index)
                 except Exception:
                     log.warning("reaper_failed", exc_info=True)
 

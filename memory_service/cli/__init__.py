@@ -237,6 +237,7 @@ def requeue(
 
 
 app.add_typer(keys.keys_app, name="keys")
+app.add_typer(keys.tenants_app, name="tenants")
 app.add_typer(customers.profile_app, name="profile")
 app.command()(customers.recall)
 app.command()(customers.ingest)

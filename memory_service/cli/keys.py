@@ -63,3 +63,38 @@ def keys_revoke(
     with database(data_dir) as (_, conn):
         revoked = revoke_api_key(conn, key=key.rstrip("…"))
     typer.echo(f"revoked {revoked}")
+
+
+tenants_app = typer.Typer(help="Tenants and their policies.", no_args_is_help=True)
+
+
+@tenants_app.command("list")
+def tenants_list(data_dir: DataDir = None) -> None:
+    """Tenants with their redaction policy and retention period."""
+    from memory_service.tenants import repository as tenants_repo
+
+    with database(data_dir) as (_, conn):
+        rows = tenants_repo.list_tenants(conn)
+    for row in rows:
+        retention = f"{row['retention_days']} days" if row["retention_days"] else "kept until erased"
+        typer.echo(f"{row['name']:<24} redaction: {row['redaction_policy']:<7} retention: {retention}")
+
+
+@tenants_app.command("policy")
+def tenants_policy(
+    tenant: Annotated[str, typer.Argument(help="Tenant name")],
+    redaction: Annotated[str | None, typer.Option(help="redact (default), mask or off")] = None,
+    retention_days: Annotated[
+        int | None, typer.Option(help="erase interactions older than this many days", min=1)
+    ] = None,
+    no_retention: Annotated[bool, typer.Option("--no-retention", help="keep interactions until erased")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Set a tenant's redaction policy and retention period."""
+    from memory_service.tenants.service import set_tenant_policy
+
+    with database(data_dir) as (_, conn):
+        row = set_tenant_policy(conn, name=tenant, redaction_policy=redaction, retention_days=retention_days,
+                                clear_retention=no_retention)  # fmt: skip
+    retention = f"{row['retention_days']} days" if row["retention_days"] else "kept until erased"
+    typer.echo(f"{row['name']}: redaction {row['redaction_policy']}, retention {retention}")

@@ -22,7 +22,7 @@ import structlog
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 
-from memory_service.db import Transaction
+from memory_service.db import Transaction, transaction
 from memory_service.embeddings import Embedder
 from memory_service.episodes import service as episodes
 from memory_service.episodes.service import EpisodeUnit
@@ -35,7 +35,7 @@ from memory_service.index.base import VectorIndex
 from memory_service.index.sync import refresh_customer
 from memory_service.interactions import repository as repo
 from memory_service.interactions.service import as_interaction_id, content_hash
-from memory_service.metrics import INTERACTIONS_INGESTED
+from memory_service.metrics import INTERACTIONS_INGESTED, RETENTION_ERASED
 from memory_service.observations import commitments
 from memory_service.observations import repository as observations_repo
 from memory_service.observations.reconcile import recompute_support, reconcile_observations, stated_traits
@@ -179,3 +179,24 @@ def forget_interaction(
     record_change(conn, tenant_id=tenant_id, customer_id=customer_id)
     tx.after_commit(lambda: refresh_customer(pool, index, tenant_id=tenant_id, customer_id=customer_id))
     return customer_id
+
+
+def erase_expired(pool: ConnectionPool, index: VectorIndex, *, limit: int = 100) -> int:
+    """Retention: forget interactions older than their tenant's retention period, each as
+    DELETE /v1/interactions/{id} does (what rests only on it goes, the rest is re-derived), one
+    transaction each. Returns how many were erased."""
+    with pool.connection() as conn:
+        rows = repo.expired(conn, limit=limit)
+    erased = 0
+    for row in rows:
+        try:
+            with transaction(pool) as tx:
+                forget_interaction(tx, pool=pool, index=index, tenant_id=str(row["tenant_id"]),
+                                   interaction_id=str(row["id"]))  # fmt: skip
+            erased += 1
+        except NotFoundError:  # forgotten meanwhile
+            continue
+    if erased:
+        RETENTION_ERASED.inc(erased)
+        log.info("retention_erased", count=erased)
+    return erased

@@ -144,3 +144,13 @@ def list_for_customer(conn: Connection, *, tenant_id: str, customer_id: str) -> 
         "WHERE tenant_id = %s AND customer_id = %s ORDER BY started_at, created_at",
         (tenant_id, customer_id),
     ).fetchall()
+
+
+def expired(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
+    """Interactions older than their tenant's retention period (not live or being processed)."""
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT i.id, i.tenant_id FROM interactions i JOIN tenants t ON t.id = i.tenant_id "
+        "WHERE t.retention_days IS NOT NULL AND i.status NOT IN ('live', 'processing') "
+        "AND i.started_at < now() - make_interval(days => t.retention_days) ORDER BY i.started_at LIMIT %s",
+        (limit,),
+    ).fetchall()

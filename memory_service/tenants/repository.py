@@ -64,3 +64,20 @@ def revoke_keys(conn: Connection, *, key_hash: str | None = None, prefix: str | 
         {"h": key_hash, "p": prefix},
     ).fetchall()
     return [r["prefix"] for r in rows]
+
+
+def set_policy(
+    conn: Connection, *, name: str, redaction_policy: str | None, retention_days: int | None, clear_retention: bool
+) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        "UPDATE tenants SET redaction_policy = COALESCE(%(r)s, redaction_policy), "
+        "retention_days = CASE WHEN %(clear)s THEN NULL ELSE COALESCE(%(d)s, retention_days) END "
+        "WHERE name = %(n)s RETURNING name, redaction_policy, retention_days",
+        {"r": redaction_policy, "d": retention_days, "clear": clear_retention, "n": name},
+    ).fetchone()
+
+
+def list_tenants(conn: Connection) -> list[dict[str, Any]]:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT name, redaction_policy, retention_days, created_at FROM tenants ORDER BY name"
+    ).fetchall()

@@ -144,3 +144,25 @@ class ApiKeyAuthenticator:
         with self._lock:
             self._cache[key_hash] = (now + self.ttl, tenant)
         return self._admitted(tenant)
+
+
+REDACTION_POLICIES = ("redact", "mask", "off")
+
+
+def set_tenant_policy(
+    conn: Connection, *, name: str, redaction_policy: str | None = None, retention_days: int | None = None,
+    clear_retention: bool = False,
+) -> dict[str, object]:  # fmt: skip
+    """A tenant's redaction policy (`redact` by default; `mask`, `off` for tenants who must keep
+    secrets) and retention period in days (interactions older than it are erased)."""
+    if redaction_policy is not None and redaction_policy not in REDACTION_POLICIES:
+        raise InvalidInputError(
+            f"redaction policy is one of {', '.join(REDACTION_POLICIES)}", loc=("redaction_policy",)
+        )
+    if retention_days is not None and retention_days < 1:
+        raise InvalidInputError("retention is at least 1 day", loc=("retention_days",))
+    row = repo.set_policy(conn, name=name, redaction_policy=redaction_policy, retention_days=retention_days,
+                          clear_retention=clear_retention)  # fmt: skip
+    if row is None:
+        raise NotFoundError(f"no tenant {name!r}", loc=("tenant",))
+    return dict(row)
