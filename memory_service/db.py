@@ -44,7 +44,11 @@ def _configure_new(conn: psycopg.Connection) -> None:
     conn.commit()
 
 
-def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str = "memory") -> ConnectionPool:
+def create_pool(
+    url: str, *, min_size: int = 1, max_size: int = 10, name: str = "memory", timeout: float = 30.0
+) -> ConnectionPool:
+    """`timeout`: how long a caller waits for a connection (the API keeps it short, so that a
+    database outage answers 503 at once); new connections give up after 2 s."""
     pool = ConnectionPool(
         url,
         min_size=min_size,
@@ -52,7 +56,8 @@ def create_pool(url: str, *, min_size: int = 1, max_size: int = 10, name: str = 
         configure=_configure_new,
         name=name,
         open=False,
-        kwargs={"autocommit": False},
+        timeout=timeout,
+        kwargs={"autocommit": False, "connect_timeout": 2},
     )
     pool.open(wait=True, timeout=30)
     return pool

@@ -25,3 +25,6 @@ OLDEST_PENDING = Gauge(
 RETENTION_ERASED = Counter(
     "memory_retention_erased_total", "Interactions erased because they outlived their tenant's retention period"
 )
+WORKER_LAST_SEEN = Gauge(
+    "memory_worker_last_seen_seconds", "Seconds since a worker last beat (-1: none seen); alert when it grows"
+)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
+import socket
+import threading
+import time
 
 import redis
 from celery import Celery
@@ -26,6 +30,8 @@ def configure_celery(settings: Settings) -> Celery:
         # Longer than the longest task, so an unacked task is not redelivered while it runs.
         broker_transport_options={"visibility_timeout": _visibility_timeout(settings)},
         broker_connection_retry_on_startup=True,
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,  # never give up on the broker for good (default: 100 tries)
         broker_connection_timeout=3,
         task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5},
         worker_hijack_root_logger=False,
@@ -72,3 +78,44 @@ def clear_queued_marker(settings: Settings, interaction_id: str) -> None:
     """The task has ended (done or failed): a later requeue may publish again."""
     if settings.redis_url:
         _broker_redis(settings.redis_url).delete(_queued_marker(settings, interaction_id))
+
+
+HEARTBEAT_SECONDS = 10.0
+
+
+def _heartbeat_key(settings: Settings) -> str:
+    return f"{settings.celery_queue}:workers"
+
+
+def start_heartbeat(settings: Settings) -> threading.Thread:
+    """Every HEARTBEAT_SECONDS the worker records that it is alive (a sorted set in the broker's
+    Redis: member host:pid, score the time), so /readyz can say when no worker answered lately.
+    A broker outage only skips beats."""
+    assert settings.redis_url
+    member = f"{socket.gethostname()}:{os.getpid()}"
+
+    def beat() -> None:
+        while True:
+            try:
+                r = _broker_redis(settings.redis_url or "")
+                now = time.time()
+                r.zadd(_heartbeat_key(settings), {member: now})
+                r.zremrangebyscore(_heartbeat_key(settings), 0, now - 3600)  # workers gone for an hour
+            except redis.RedisError:
+                pass
+            time.sleep(HEARTBEAT_SECONDS)
+
+    thread = threading.Thread(target=beat, name="worker-heartbeat", daemon=True)
+    thread.start()
+    return thread
+
+
+def last_worker_seen(settings: Settings) -> float | None:
+    """Seconds since a worker last beat (None: never, or the broker cannot say)."""
+    if not settings.redis_url:
+        return None
+    try:
+        newest = _broker_redis(settings.redis_url).zrevrange(_heartbeat_key(settings), 0, 0, withscores=True)
+    except redis.RedisError:
+        return None
+    return max(0.0, time.time() - float(newest[0][1])) if newest else None

@@ -7,9 +7,10 @@ import structlog
 from celery import Task
 from celery.signals import worker_process_init, worker_ready
 
+from memory_service.config import get_settings
 from memory_service.interactions.flows import process_interaction
 from memory_service.interactions.service import record_failure
-from workers.celery_app import TASK_PROCESS_INTERACTION, celery_app, clear_queued_marker
+from workers.celery_app import TASK_PROCESS_INTERACTION, celery_app, clear_queued_marker, start_heartbeat
 from workers.runtime import get_worker_runtime
 
 log = structlog.get_logger(__name__)
@@ -23,8 +24,8 @@ def _load_models_in_child(**_: object) -> None:
 
 @worker_ready.connect
 def _load_models_in_solo_worker(sender: object = None, **_: object) -> None:
-    if celery_app.conf.worker_pool == "solo":
-        get_worker_runtime()
+    runtime = get_worker_runtime() if celery_app.conf.worker_pool == "solo" else None
+    start_heartbeat(runtime.settings if runtime else get_settings())
 
 
 @celery_app.task(name=TASK_PROCESS_INTERACTION, bind=True, acks_late=True, reject_on_worker_lost=True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import psycopg
 import structlog
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg_pool import PoolTimeout
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -36,11 +38,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         413: "Payload too large",
         422: "Invalid input; `loc` names the field",
         429: "The key's rate limit is spent; `Retry-After` says when to try again",
+        503: "The database or broker is unavailable; `Retry-After` says when to try again",
     }.items()
 }
 
 
 log = structlog.get_logger(__name__)
+DATABASE_RETRY_AFTER_SECONDS = 2
 
 
 class BodyTooLarge(HTTPException):
@@ -73,6 +77,15 @@ def install_error_handlers(app: FastAPI) -> None:
         kind = kinds.get(exc.status_code, "http_error")
         loc = ["body"] if exc.status_code == 413 else []
         return _render(exc.status_code, [{"type": kind, "msg": str(exc.detail), "loc": loc}])
+
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        # The database is down or restarting (or the pool is saturated): retry shortly. The pool
+        # reconnects by itself, so nothing needs a restart.
+        log.warning("database_unavailable", path=request.url.path, error=type(exc).__name__)
+        detail = [{"type": "unavailable", "msg": "the database is unavailable; retry shortly", "loc": []}]
+        return _render(503, detail, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -17,7 +17,11 @@ from memory_service.metrics import (
     QUERY_CACHE_HITS,
     QUERY_CACHE_MISSES,
     QUERY_EMBED_BATCHES,
+    WORKER_LAST_SEEN,
 )
+from workers.celery_app import HEARTBEAT_SECONDS, last_worker_seen
+
+WORKER_STALE_SECONDS = 3 * HEARTBEAT_SECONDS
 
 router = APIRouter(tags=["health"])
 
@@ -45,7 +49,19 @@ def readyz(request: Request) -> JSONResponse:
     content: dict[str, object] = {"ready": ready, "checks": checks}
     if runtime is not None:
         content["startup_seconds"] = runtime.startup.phases  # where the last start went
+        content["worker"] = _worker_status(runtime.settings)
     return JSONResponse(status_code=200 if ready else 503, content=content)
+
+
+def _worker_status(settings: Any) -> dict[str, object]:
+    """Whether a worker beat lately. Reported, not part of readiness: the API serves recall
+    without one (and `up` starts its worker once the API is ready), but interactions then wait
+    `queued`: `ok: false` is the signal to act on (also the metric memory_worker_last_seen_seconds)."""
+    seen = last_worker_seen(settings)
+    WORKER_LAST_SEEN.set(seen if seen is not None else -1)
+    return {"ok": seen is not None and seen <= WORKER_STALE_SECONDS, "last_seen_seconds": seen}
+
+
 
 
 @router.get("/metrics")
@@ -58,6 +74,7 @@ def metrics(request: Request) -> Response:
         QUERY_CACHE_MISSES.set(runtime.embedder.misses)
         QUERY_EMBED_BATCHES.set(getattr(runtime.embedder.embedder, "batches", runtime.embedder.misses))
         _backlog(runtime)
+        _worker_status(runtime.settings)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 

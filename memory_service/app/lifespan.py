@@ -131,7 +131,10 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
         wait_for_database(settings.database_url)
     with timer.phase("migrate"):
         migrate(settings.database_url)
-    pool = create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    pool = create_pool(
+        settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max,
+        timeout=settings.db_pool_timeout_seconds,
+    )  # fmt: skip
     if settings.bootstrap_api_key:
         with pool.connection() as conn:
             ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)

@@ -36,6 +36,7 @@ class _App(typer.Typer):
             raise SystemExit(1) from None
 
 
+DEFAULT_PORT = 8080
 app = _App(help="Persistent customer memory for conversational AI.", no_args_is_help=True)
 
 
@@ -49,12 +50,19 @@ def _die_with_parent() -> None:
         pass
 
 
-def _free_port(host: str, preferred: int) -> int:
+def _port_for(host: str, asked: int | None) -> int:
+    """The port `up` serves on: the one asked for, or a clear error when another process listens
+    there; without --port, 8080 if free, else any free port. SO_REUSEADDR, as uvicorn binds: a
+    port left in TIME_WAIT by a stopped `up` is free again at once."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((host, preferred))
-            return preferred
-        except OSError:
+            sock.bind((host, asked or DEFAULT_PORT))
+            return asked or DEFAULT_PORT
+        except OSError as exc:
+            if asked is not None:
+                typer.echo(f"error: port {asked} on {host} is in use ({exc.strerror}); choose another --port", err=True)
+                raise SystemExit(2) from None
             sock.bind((host, 0))
             return int(sock.getsockname()[1])
 
@@ -81,7 +89,9 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
 @app.command()
 def up(
-    port: Annotated[int, typer.Option(help="API port (a free one is chosen if taken)")] = 8080,
+    port: Annotated[
+        int | None, typer.Option(help="API port; exits if it is taken (default: 8080, or a free one if taken)")
+    ] = None,
     host: str = "127.0.0.1",
     data_dir: DataDir = None,
     concurrency: Annotated[int, typer.Option(help="Worker processes")] = 1,
@@ -93,7 +103,7 @@ def up(
     stored and queued, and processed when the worker is up."""
     _preload_query_model(settings_for(data_dir))
     settings, handles = resolve_services(settings_for(data_dir))
-    port = _free_port(host, port)
+    port = _port_for(host, port)
     url = f"http://{host}:{port}"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "service.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))

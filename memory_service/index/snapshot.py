@@ -37,7 +37,8 @@ def _uuid_bytes(values: list[str]) -> np.ndarray:
 def save_snapshot(index: CustomerVectorIndex, path: Path, *, since: datetime) -> int:
     """Write the index as of watermark `since`; returns the number of units saved (0: skipped)."""
     entries = [(c, e) for c, e in index.entries() if not isinstance(e.ids, list)]
-    if not entries:
+    if not entries:  # nothing to keep: an older snapshot must not outlive what it held (erasure)
+        shutil.rmtree(path, ignore_errors=True)
         return 0
     offsets = np.cumsum([0] + [len(e) for _, e in entries]).astype(np.int64)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")

@@ -66,17 +66,19 @@ def _count_units(pool: ConnectionPool) -> int:
     return count
 
 
-def refresh_customer(pool: ConnectionPool, index: VectorIndex, *, tenant_id: str, customer_id: str) -> None:
+def refresh_customer(pool: ConnectionPool, index: VectorIndex, *, tenant_id: str, customer_id: str) -> int:
+    """Reload one customer's units; returns how many it has now (0: gone, e.g. erased)."""
     with pool.connection() as conn:
         rows = units.customer_vectors(conn, customer_id=customer_id)
         conn.commit()
     if not rows:
         index.remove_customer(customer_id=customer_id)
-        return
+        return 0
     index.replace_customer(
         tenant_id=tenant_id, customer_id=customer_id, ids=[str(r["id"]) for r in rows],
         types=[r["unit_type"] for r in rows], vectors=np.stack([to_numpy(r["embedding"]) for r in rows]),
     )  # fmt: skip
+    return len(rows)
 
 
 def _clock(pool: ConnectionPool) -> datetime:
@@ -108,6 +110,7 @@ class IndexSynchronizer:
         self.snapshot_path = snapshot_path
         self.snapshot_interval = snapshot_interval
         self._dirty = False
+        self._erased = False  # a customer left the index: rewrite the snapshot now, not at the interval
         self._last_snapshot = time.monotonic()
         self.started_from = "postgres"
         self._stop = threading.Event()
@@ -172,7 +175,8 @@ class IndexSynchronizer:
         self._applied[change_id] = time.monotonic()
         self._dirty = True
         try:
-            refresh_customer(self.pool, self.index, tenant_id=tenant_id, customer_id=customer_id)
+            if refresh_customer(self.pool, self.index, tenant_id=tenant_id, customer_id=customer_id) == 0:
+                self._erased = True
         except Exception:  # keep syncing other customers; the next poll retries this one
             self._applied.pop(change_id, None)
             log.exception("index_refresh_failed", customer_id=customer_id)
@@ -205,7 +209,9 @@ class IndexSynchronizer:
                         if time.monotonic() - last_poll >= self.poll_seconds:
                             self.poll_changes()
                             last_poll = time.monotonic()
-                        if self._dirty and time.monotonic() - self._last_snapshot >= self.snapshot_interval:
+                        due = time.monotonic() - self._last_snapshot >= self.snapshot_interval
+                        if self._erased or (self._dirty and due):
+                            self._erased = False
                             self.save_snapshot()
             except Exception:
                 log.exception("index_sync_connection_lost")
