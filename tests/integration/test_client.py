@@ -170,3 +170,23 @@ def test_ingest_wait_reports_failed_interactions_and_exits_non_zero(api: Api, mo
     result = _run_cli(api, monkeypatch, ["ingest", str(file), "--wait"], httpx.MockTransport(failing))
     assert result.exit_code == 1
     assert "accepted 1, refused 1" in result.output and "extractor crashed" in result.output, result.output
+
+
+def test_the_langchain_retriever_returns_documents_with_sources(api: Api) -> None:
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    from memory_service_client.langchain import MemoryRetriever
+
+    status = api.ingest(example_interaction())
+    api.wait_indexed(status["customer_id"])
+    retriever = MemoryRetriever(client=_client(api), customer_ref=REF, top_k=3)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("what happened to my order?")  # the Runnable interface
+    assert docs and all(isinstance(d, Document) for d in docs)
+    assert "88123" in docs[0].page_content and docs[0].metadata["utterance_ids"] == ["u2"]
+    assert docs[0].metadata["interaction_id"] == status["interaction_id"]
+    damaged = [d.page_content for d in retriever.invoke("damaged order")]
+    batched = retriever.batch(["damaged order", "replacement"])  # also through LangChain's machinery
+    assert len(batched) == 2 and [d.page_content for d in batched[0]] == damaged
+    assert [d.page_content for d in asyncio.run(retriever.ainvoke("damaged order"))] == damaged
