@@ -215,6 +215,8 @@ async def serve(
             scopes = await key_scopes(client, read_only=read_only)
         except ApiError as exc:
             raise SystemExit(f"memory-service mcp: the service refused the key: {exc}") from None
+        except MemoryServiceError as exc:  # unreachable: say so in one line, do not serve dead tools
+            raise SystemExit(f"memory-service mcp: {exc}") from None
         server = build_server(client, scopes)
         if http_port is None:
             await server.run_stdio_async()
