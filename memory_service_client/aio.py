@@ -3,15 +3,15 @@ sends it here; errors are the typed ones of `errors.py`."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+import anyio
 import httpx
 
-from memory_service_client.errors import InteractionFailed, TransportError, WaitTimeout
+from memory_service_client.errors import InteractionFailed, WaitTimeout, transport_error
 from memory_service_client.requests import Call, Payload, Requests
 from memory_service_client.retry import RetryPolicy
 from schemas.context import ContextResponse
@@ -45,7 +45,7 @@ class AsyncMemoryClient:
         self.requests = Requests(base_url, api_key, timeout=timeout)
         self.retry = retry or RetryPolicy()
         self.http = httpx.AsyncClient(transport=transport)
-        self._sleep = asyncio.sleep
+        self._sleep = anyio.sleep
 
     async def send(self, call: Call[T]) -> T:
         """Send a built call, retrying it (if idempotent) on 429/503 and network failures."""
@@ -57,8 +57,7 @@ class AsyncMemoryClient:
             except httpx.TransportError as exc:
                 delay = self.retry.delay_after_error(attempt=attempt, idempotent=call.idempotent)
                 if delay is None:
-                    url = str(call.request.url)
-                    raise TransportError(f"cannot reach {url}: {exc or type(exc).__name__}", url=url) from exc
+                    raise transport_error(exc, call.request) from exc
             else:
                 delay = self.retry.delay_after_response(response, attempt=attempt, idempotent=call.idempotent)
                 if delay is None:

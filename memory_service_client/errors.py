@@ -15,12 +15,17 @@
         ├── RateLimited         429  (.retry_after seconds, when the service said)
         └── ServerError         5xx
             └── Unavailable     503  not ready or a dependency is down (.retry_after)
+
+Arguments that the wire models themselves reject (an empty recall query, a handoff with no
+conversation) raise pydantic.ValidationError before anything is sent.
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+import httpx
 
 from schemas.interactions import InteractionStatus
 
@@ -132,3 +137,10 @@ def describe_detail(detail: Any) -> str:
             parts.append(f"{item.get('msg', item)}" + (f" (at {loc})" if loc else ""))
         return "; ".join(parts) or "error"
     return detail if isinstance(detail, str) else json.dumps(detail, default=str)
+
+
+def transport_error(exc: httpx.TransportError, request: httpx.Request) -> TransportError:
+    """The one-line error for a network failure: could not connect, or no (complete) answer."""
+    url = str(request.url)
+    what = "cannot reach" if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) else "no answer from"
+    return TransportError(f"{what} {url}: {exc or type(exc).__name__}", url=url)

@@ -110,6 +110,7 @@ class Requests:
         return self.build("GET", "/healthz", _model(Health), idempotent=True)
 
     def ready(self) -> Call[Readiness]:
+        # A 503 here is the answer ("not ready yet"), not a reason to retry: callers poll it themselves.
         return self.build("GET", "/readyz", _model(Readiness), idempotent=False, ok=frozenset({503}))
 
     def key_info(self) -> Call[KeyInfo]:

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from memory_service_client.errors import InteractionFailed, TransportError, WaitTimeout
+from memory_service_client.errors import InteractionFailed, WaitTimeout, transport_error
 from memory_service_client.requests import Call, Payload, Requests
 from memory_service_client.retry import RetryPolicy
 from schemas.context import ContextResponse
@@ -56,8 +56,7 @@ class MemoryClient:
             except httpx.TransportError as exc:
                 delay = self.retry.delay_after_error(attempt=attempt, idempotent=call.idempotent)
                 if delay is None:
-                    url = str(call.request.url)
-                    raise TransportError(f"cannot reach {url}: {exc or type(exc).__name__}", url=url) from exc
+                    raise transport_error(exc, call.request) from exc
             else:
                 delay = self.retry.delay_after_response(response, attempt=attempt, idempotent=call.idempotent)
                 if delay is None:
