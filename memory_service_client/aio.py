@@ -83,6 +83,10 @@ class AsyncMemoryClient:
         """GET /readyz: database, broker, model and index (a 503 is returned as ready=False)."""
         return await self.send(self.requests.ready())
 
+    async def metrics(self) -> str:
+        """GET /metrics: Prometheus text format."""
+        return await self.send(self.requests.metrics())
+
     async def key_info(self) -> KeyInfo:
         """GET /v1/keys/me: the calling key's tenant and scopes."""
         return await self.send(self.requests.key_info())

@@ -113,6 +113,9 @@ class Requests:
         # A 503 here is the answer ("not ready yet"), not a reason to retry: callers poll it themselves.
         return self.build("GET", "/readyz", _model(Readiness), idempotent=False, ok=frozenset({503}))
 
+    def metrics(self) -> Call[str]:
+        return self.build("GET", "/metrics", lambda response: response.text, idempotent=True)
+
     def key_info(self) -> Call[KeyInfo]:
         return self.build("GET", "/v1/keys/me", _model(KeyInfo), idempotent=True)
 

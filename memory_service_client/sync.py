@@ -82,6 +82,10 @@ class MemoryClient:
         """GET /readyz: database, broker, model and index (a 503 is returned as ready=False)."""
         return self.send(self.requests.ready())
 
+    def metrics(self) -> str:
+        """GET /metrics: Prometheus text format."""
+        return self.send(self.requests.metrics())
+
     def key_info(self) -> KeyInfo:
         """GET /v1/keys/me: the calling key's tenant and scopes."""
         return self.send(self.requests.key_info())

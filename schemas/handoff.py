@@ -51,6 +51,8 @@ class ProvidedFact(BaseModel):
     trait: str
     value: Any
     source: Source
+    observed_at: datetime | None = Field(default=None, description="when they said it")
+    channel: str | None = Field(default=None, description="where they said it (voice, chat, email, ...)")
 
 
 class HandoffSentiment(BaseModel):
@@ -68,6 +70,8 @@ class RecentInteraction(BaseModel):
 class HandoffBrief(BaseModel):
     customer_id: str
     reason: str
+    trigger: str | None = None
+    detected_issue: str | None = Field(default=None, description="the issue this conversation is about")
     text: str = Field(description="Markdown an agent desktop shows as it is")
     identity: HandoffIdentity
     already_provided: list[ProvidedFact] = Field(default_factory=list)
@@ -77,4 +81,7 @@ class HandoffBrief(BaseModel):
     sentiment: HandoffSentiment = Field(default_factory=HandoffSentiment)
     conversation_summary: str | None = None
     recent_interactions: list[RecentInteraction] = Field(default_factory=list)
+    links: dict[str, str] = Field(
+        default_factory=dict, description="the full history: e.g. profile, observations, interactions, page"
+    )
     token_count: int

@@ -57,6 +57,7 @@ class LostAnswers(httpx.BaseTransport):
 def test_the_client_returns_typed_models_end_to_end(api: Api) -> None:
     with _client(api) as memory:
         assert memory.health().status == "ok" and memory.ready().ready
+        assert "memory_interactions_backlog" in memory.metrics()
         accepted = memory.ingest(example_interaction())
         assert isinstance(accepted, InteractionAccepted) and accepted.status == "queued"
         done = memory.wait(accepted.interaction_id, timeout=60)
