@@ -6,7 +6,9 @@ COPY pyproject.toml README.md ./
 COPY memory_service ./memory_service
 COPY workers ./workers
 COPY schemas ./schemas
-RUN pip install --no-cache-dir .
+COPY memory_service_client ./memory_service_client
+COPY client ./client
+RUN pip install --no-cache-dir "./client[mcp]" && pip install --no-cache-dir .
 RUN useradd --create-home memory
 USER memory
 EXPOSE 8080

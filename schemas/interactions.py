@@ -9,7 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 Channel = Literal["voice", "sms", "whatsapp", "chat", "email", "other"]
 Role = Literal["customer", "agent", "system"]
-InteractionState = Literal["queued", "processing", "done", "failed"]
+# "live": opened and still being appended to (CONTRACT 2026-12-01); ending it queues it.
+InteractionState = Literal["live", "queued", "processing", "done", "failed"]
 
 # Hard limits that keep one request bounded; the API answers 413 past MAX_BODY_BYTES.
 MAX_UTTERANCES = 5000
@@ -77,15 +78,19 @@ class InteractionIn(BaseModel):
     @field_validator("utterances")
     @classmethod
     def _number_utterances(cls, utterances: list[UtteranceIn]) -> list[UtteranceIn]:
-        # Absent ids are numbered 0, 1, 2, ... by position (CONTRACT); ids must be unique.
-        seen: set[str] = set()
-        for i, utterance in enumerate(utterances):
-            if utterance.id is None:
-                utterance.id = str(i)
-            if utterance.id in seen:
-                raise ValueError(f"duplicate utterance id {utterance.id!r} at position {i}")
-            seen.add(utterance.id)
-        return utterances
+        return number_utterances(utterances)
+
+
+def number_utterances(utterances: list[UtteranceIn]) -> list[UtteranceIn]:
+    """Absent ids are numbered 0, 1, 2, ... by position (CONTRACT); ids must be unique."""
+    seen: set[str] = set()
+    for i, utterance in enumerate(utterances):
+        if utterance.id is None:
+            utterance.id = str(i)
+        if utterance.id in seen:
+            raise ValueError(f"duplicate utterance id {utterance.id!r} at position {i}")
+        seen.add(utterance.id)
+    return utterances
 
 
 class InteractionAccepted(BaseModel):
@@ -106,3 +111,51 @@ class InteractionStatus(BaseModel):
     attempts: int = 0
     created_at: datetime | None = None
     finished_at: datetime | None = None
+
+
+# Live conversations (CONTRACT, added 2026-12-01). An interaction is opened with
+# "status": "live", appended to while it happens, then ended, which queues extraction.
+
+
+class LiveInteractionIn(BaseModel):
+    """POST /v1/interactions with "status": "live": opens a conversation that is still going on.
+
+    Unlike InteractionIn, `utterances` and `ended_at` are optional; the same `external_id` opened
+    again answers with the same interaction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["live"] = "live"
+    external_id: str = Field(min_length=1, max_length=256)
+    customer: CustomerIn
+    channel: Channel
+    started_at: AwareDatetime
+    ended_at: AwareDatetime | None = None
+    utterances: list[UtteranceIn] = Field(default_factory=list, max_length=MAX_UTTERANCES)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("utterances")
+    @classmethod
+    def _number_utterances(cls, utterances: list[UtteranceIn]) -> list[UtteranceIn]:
+        return number_utterances(utterances)
+
+
+class UtterancesIn(BaseModel):
+    """POST /v1/interactions/{id}/utterances: appends to a live interaction, idempotent by utterance id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    utterances: list[UtteranceIn] = Field(min_length=1, max_length=MAX_UTTERANCES)
+
+
+class UtterancesAppended(BaseModel):
+    interaction_id: str
+    utterance_count: int = Field(description="utterances the interaction holds after the append")
+
+
+class InteractionEnd(BaseModel):
+    """POST /v1/interactions/{id}/end: closes a live interaction and queues its extraction."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ended_at: AwareDatetime | None = Field(default=None, description="default: when the request arrives")

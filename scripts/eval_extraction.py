@@ -42,18 +42,20 @@ import numpy as np  # noqa: E402
 from service_harness import running_service  # noqa: E402
 from synthetic_transcripts import SyntheticCustomer, generate  # noqa: E402
 
-from memory_service.client import MemoryClient  # noqa: E402
+from memory_service_client import InteractionFailed, MemoryClient, WaitTimeout  # noqa: E402
 
 IDENTITY_TRAITS = ("name", "email", "phone", "username", "order_number", "membership")
 
 
 def ingest_and_wait(client: MemoryClient, interactions: list[dict[str, Any]], *, timeout: float = 1800.0) -> int:
     """Posts every interaction, then waits until each is done; returns how many failed."""
-    ids = [client.ingest(interaction)["interaction_id"] for interaction in interactions]
+    ids = [client.ingest(interaction).interaction_id for interaction in interactions]
     deadline, failed = time.monotonic() + timeout, 0
     for interaction_id in ids:
-        state = client.wait(interaction_id, timeout=max(1.0, deadline - time.monotonic()), poll=0.25)
-        failed += state["status"] != "done"
+        try:
+            client.wait(interaction_id, timeout=max(1.0, deadline - time.monotonic()), poll=0.25)
+        except (InteractionFailed, WaitTimeout):
+            failed += 1
     return failed
 
 
@@ -65,8 +67,8 @@ def all_observations(client: MemoryClient, ref: str) -> list[dict[str, Any]]:
         if cursor:
             params["cursor"] = cursor
         page = client.observations(ref, **params)
-        items.extend(page["items"])
-        cursor = page.get("next_cursor")
+        items.extend(o.model_dump(mode="json") for o in page.items)
+        cursor = page.next_cursor
         if not cursor:
             return items
 
@@ -158,10 +160,10 @@ def evaluate_msc(
 
 
 def _profile_traits(client: MemoryClient, ref: str) -> dict[str, set[str]]:
-    traits = client.profile(ref).get("traits", {})
+    traits = client.profile(ref).traits
     out: dict[str, set[str]] = {}
     for key, trait in traits.items():
-        values = trait["value"] if isinstance(trait["value"], list) else [trait["value"]]
+        values = trait.value if isinstance(trait.value, list) else [trait.value]
         out[key] = {str(v) for v in values}
     return out
 

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 VENV=${MEMORY_VENV:-.venv}
 export HF_HUB_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-"$VENV/bin/ruff" check memory_service workers schemas tests scripts
+"$VENV/bin/ruff" check memory_service memory_service_client workers schemas tests scripts
 "$VENV/bin/mypy"
 exec "$VENV/bin/python" -m pytest "$@"

@@ -14,22 +14,27 @@ from typing import Annotated, Any
 
 import typer
 
-from memory_service.cli import customers, keys
+from memory_service.cli import customers, keys, mcp
 from memory_service.cli.common import DataDir, database, resolve_services, settings_for, stop_handles
 from memory_service.config import Settings, get_settings
 
 
 class _App(typer.Typer):
-    """A refused request (404, 409, 422 ...) prints the service's answer, not a traceback."""
+    """A refused request (404, 409, 422 ...) prints the service's answer, and an unreachable
+    service one line, not a traceback."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from memory_service.client import MemoryClientError
         from memory_service.errors import MemoryServiceError
+        from memory_service_client import ApiError
+        from memory_service_client import MemoryServiceError as ClientError
 
         try:
             return super().__call__(*args, **kwargs)
-        except MemoryClientError as exc:
-            typer.echo(f"error {exc.status_code}: {json.dumps(exc.detail, default=str)}", err=True)
+        except ApiError as exc:
+            typer.echo(f"error {exc.status}: {json.dumps(exc.detail, default=str)}", err=True)
+            raise SystemExit(1) from None
+        except ClientError as exc:  # the service cannot be reached, or wait() gave up
+            typer.echo(f"error: {exc}", err=True)
             raise SystemExit(1) from None
         except MemoryServiceError as exc:
             typer.echo(f"error: {exc.msg}", err=True)
@@ -251,3 +256,5 @@ app.add_typer(keys.tenants_app, name="tenants")
 app.add_typer(customers.profile_app, name="profile")
 app.command()(customers.recall)
 app.command()(customers.ingest)
+app.command()(customers.status)
+app.command("mcp")(mcp.mcp)

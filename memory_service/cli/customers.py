@@ -1,34 +1,35 @@
-"""Commands that talk to a running service over HTTP: inspect and fix a customer's memory,
-recall, ingest."""
+"""Commands that talk to a running service over HTTP (through memory_service_client): inspect
+and fix a customer's memory, recall, ingest, an interaction's status."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from memory_service.cli.common import ApiKey, DataDir, ServiceUrl, settings_for
 
+if TYPE_CHECKING:
+    from memory_service_client import MemoryClient
+
 profile_app = typer.Typer(help="Inspect what the service knows about a customer.", no_args_is_help=True)
 
 
-def _client(url: str | None, api_key: str | None, data_dir: Path | None) -> Any:
-    from memory_service.client import MemoryClient
+def _client(url: str | None, api_key: str | None, data_dir: Path | None) -> MemoryClient:
+    from memory_service_client import MemoryClient, ServiceNotFound, locate_service
 
-    if url is None:
-        state = settings_for(data_dir).data_dir / "service.json"
-        if not state.exists():
-            raise typer.BadParameter("no --url given and no running `memory-service up` found in the data directory")
-        url = json.loads(state.read_text())["url"]
-    if not api_key:
-        api_key = os.environ.get("MEMORY_BOOTSTRAP_API_KEY")
-    return MemoryClient(url, api_key)
+    try:
+        where = locate_service(url, api_key, settings_for(data_dir).data_dir if url is None else None)
+    except ServiceNotFound as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return MemoryClient(where.url, where.api_key)
 
 
 def _print(data: Any) -> None:
+    if hasattr(data, "model_dump"):
+        data = data.model_dump(mode="json")
     typer.echo(json.dumps(data, indent=2, default=str))
 
 
@@ -47,13 +48,12 @@ def profile_observations(
 ) -> None:  # fmt: skip
     """List a customer's observations, newest first, with ids to retract or correct them."""
     page = _client(url, api_key, data_dir).observations(customer_ref, kind=kind, status=status, limit=limit)
-    for o in page["items"]:
-        sources = ", ".join(f"{s['external_id'] or s['interaction_id']}:{'/'.join(s['utterance_ids'])}"
-                            for s in o["sources"])  # fmt: skip
-        flag = " needs-review" if o.get("needs_review") else ""
-        head = f"{o['id']}  {o['status']:<10} {o['kind']:<10} {o['confidence']:.2f}{flag}"
-        typer.echo(f"{head}  {o['text']}  <- {sources}")
-    if not page["items"]:
+    for o in page.items:
+        sources = ", ".join(f"{s.external_id or s.interaction_id}:{'/'.join(s.utterance_ids)}" for s in o.sources)
+        flag = " needs-review" if o.needs_review else ""
+        head = f"{o.id}  {o.status:<10} {o.kind:<10} {o.confidence:.2f}{flag}"
+        typer.echo(f"{head}  {o.text}  <- {sources}")
+    if not page.items:
         typer.echo("(none)")
 
 
@@ -99,34 +99,75 @@ def recall(
 ) -> None:  # fmt: skip
     """Recall what matters about a customer for a query."""
     answer = _client(url, api_key, data_dir).recall(customer_ref, query, top_k=top_k, include_profile=False)
-    for item in answer["items"]:
-        typer.echo(f"{item['score']:.3f}  [{item['kind']}]  {item['text']}  <- {item['source']['utterance_ids']}")
-    if not answer["items"]:
+    for item in answer.items:
+        typer.echo(f"{item.score:.3f}  [{item.kind}]  {item.text}  <- {item.source.utterance_ids}")
+    if not answer.items:
         typer.echo("(nothing relevant)")
 
 
 def ingest(
     file: Path, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
-    wait: Annotated[bool, typer.Option(help="Wait until every interaction is processed")] = False,
+    wait: Annotated[bool, typer.Option(help="Wait until every interaction is processed; report failures")] = False,
+    timeout: Annotated[float, typer.Option(help="With --wait: seconds to wait for all of them")] = 600.0,
 ) -> None:  # fmt: skip
-    """Post every interaction of a JSONL file (one per line)."""
-    from memory_service.client import MemoryClientError
+    """Post every interaction of a JSONL file (one per line). Exits 1 if any line was refused or,
+    with --wait, any interaction failed or was not processed in time."""
+    from memory_service_client import ApiError
 
     client = _client(url, api_key, data_dir)
     lines = [line for line in file.read_text().splitlines() if line.strip()]
-    accepted, failed, ids = 0, 0, []
+    refused, ids = 0, []
     with typer.progressbar(lines, label="ingesting") as progress:
         for number, line in enumerate(progress, start=1):
             try:
-                answer = client.ingest(json.loads(line))
-                ids.append(answer["interaction_id"])
-                accepted += 1
-            except (MemoryClientError, json.JSONDecodeError) as exc:
-                failed += 1
+                ids.append(client.ingest(json.loads(line)).interaction_id)
+            except (ApiError, json.JSONDecodeError) as exc:
+                refused += 1
                 typer.echo(f"\nline {number}: {exc}", err=True)
-    if wait:
-        for interaction_id in ids:
-            client.wait(interaction_id, timeout=600)
-    typer.echo(f"accepted {accepted}, failed {failed}")
-    if failed:
+    typer.echo(f"accepted {len(ids)}, refused {refused}")
+    failed = _wait_all(client, ids, timeout) if wait else 0
+    if refused or failed:
+        raise typer.Exit(1)
+
+
+def _wait_all(client: MemoryClient, ids: list[str], timeout: float) -> int:
+    """Waits for each interaction; prints each one that failed or timed out; returns how many."""
+    import time
+
+    from memory_service_client import InteractionFailed, WaitTimeout
+
+    deadline, failed, done = time.monotonic() + timeout, 0, 0
+    for interaction_id in ids:
+        try:
+            client.wait(interaction_id, timeout=max(0.0, deadline - time.monotonic()))
+            done += 1
+        except InteractionFailed as exc:
+            failed += 1
+            typer.echo(f"failed: {interaction_id} ({exc.status.external_id}): {exc.status.error}", err=True)
+        except WaitTimeout as exc:
+            failed += 1
+            typer.echo(f"not processed in time: {interaction_id} ({exc.last.external_id}), {exc.last.status}", err=True)
+    typer.echo(f"processed {done}, failed or unfinished {failed}")
+    return failed
+
+
+def status(
+    interaction_id: str, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The status as JSON")] = False,
+) -> None:  # fmt: skip
+    """Show one interaction's processing status (queued, processing, done, failed, live).
+    Exits 1 when it failed."""
+    state = _client(url, api_key, data_dir).interaction(interaction_id)
+    if as_json:
+        _print(state)
+    else:
+        typer.echo(f"{state.interaction_id}  {state.status}  external id {state.external_id}  "
+                   f"customer {state.customer_id}")  # fmt: skip
+        typer.echo(f"observations created {state.observations_created}, updated {state.observations_updated}; "
+                   f"attempts {state.attempts}")  # fmt: skip
+        if state.summary:
+            typer.echo(f"summary: {state.summary}")
+        if state.error:
+            typer.echo(f"error: {state.error}")
+    if state.status == "failed":
         raise typer.Exit(1)

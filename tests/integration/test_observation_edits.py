@@ -126,17 +126,16 @@ def test_edits_are_refused_with_the_field_named(api, make_api) -> None:
 
 
 def test_the_cli_lists_corrects_retracts_and_forgets(api, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from fastapi.testclient import TestClient
     from typer.testing import CliRunner
 
     from memory_service import cli
     from memory_service.cli import customers as cli_customers
     from memory_service.client import MemoryClient
+    from tests.integration.app_transport import AppTransport
 
     def client(*_args):  # type: ignore[no-untyped-def]
-        memory = MemoryClient("http://testserver", api.headers["Authorization"].split()[1])
-        memory.http = TestClient(api.client.app, headers=memory.headers)
-        return memory
+        return MemoryClient("http://testserver", api.headers["Authorization"].split()[1],
+                            transport=AppTransport(api.client))  # fmt: skip
 
     monkeypatch.setattr(cli_customers, "_client", client)
     _say(api, "2026-10-01T10:00:00Z", "My email is ana.ruiz@exmaple.com.", "I work night shifts at the hospital.")
