@@ -18,3 +18,4 @@ class KeyInfo(BaseModel):
     tenant: str | None = None
     prefix: str | None = Field(default=None, description="the key's public prefix, never the key")
     scopes: list[Scope] = Field(default_factory=lambda: sorted(ALL_SCOPES))  # type: ignore[arg-type]
+    rate_limit_per_minute: int | None = Field(default=None, description="requests a minute (none: unlimited)")
