@@ -11,13 +11,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from schemas.base import InputModel
 from schemas.interactions import MAX_UTTERANCES, UtteranceIn
 from schemas.observations import Source
 from schemas.profiles import ProfileItem
 from schemas.recall import RecallItem
 
 
-class HandoffRequest(BaseModel):
+class HandoffRequest(InputModel):
     """The conversation being handed over: a live interaction's id, or its utterances inline."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from schemas.base import InputModel
+
 Channel = Literal["voice", "sms", "whatsapp", "chat", "email", "other"]
 Role = Literal["customer", "agent", "system"]
 # "live": opened and still being appended to (CONTRACT 2026-12-01); ending it queues it.
@@ -19,7 +21,7 @@ MAX_IDENTIFIERS = 20
 IDENTIFIER_TYPE_PATTERN = r"^[a-z][a-z0-9_\-]{0,31}$"
 
 
-class IdentifierIn(BaseModel):
+class IdentifierIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     type: str = Field(pattern=IDENTIFIER_TYPE_PATTERN, description="e.g. phone, email, whatsapp, crm")
@@ -38,14 +40,14 @@ class IdentifierIn(BaseModel):
         return v.strip()
 
 
-class CustomerIn(BaseModel):
+class CustomerIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     identifiers: list[IdentifierIn] = Field(min_length=1, max_length=MAX_IDENTIFIERS)
     name: str | None = Field(default=None, max_length=200)
 
 
-class UtteranceIn(BaseModel):
+class UtteranceIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str | None = Field(default=None, min_length=1, max_length=128)
@@ -56,7 +58,7 @@ class UtteranceIn(BaseModel):
     at: AwareDatetime | None = None
 
 
-class InteractionIn(BaseModel):
+class InteractionIn(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     external_id: str = Field(min_length=1, max_length=256)
@@ -117,7 +119,7 @@ class InteractionStatus(BaseModel):
 # "status": "live", appended to while it happens, then ended, which queues extraction.
 
 
-class LiveInteractionIn(BaseModel):
+class LiveInteractionIn(InputModel):
     """POST /v1/interactions with "status": "live": opens a conversation that is still going on.
 
     Unlike InteractionIn, `utterances` and `ended_at` are optional; the same `external_id` opened
@@ -140,7 +142,7 @@ class LiveInteractionIn(BaseModel):
         return number_utterances(utterances)
 
 
-class UtterancesIn(BaseModel):
+class UtterancesIn(InputModel):
     """POST /v1/interactions/{id}/utterances: appends to a live interaction, idempotent by utterance id."""
 
     model_config = ConfigDict(extra="forbid")
@@ -153,7 +155,7 @@ class UtterancesAppended(BaseModel):
     utterance_count: int = Field(description="utterances the interaction holds after the append")
 
 
-class InteractionEnd(BaseModel):
+class InteractionEnd(InputModel):
     """POST /v1/interactions/{id}/end: closes a live interaction and queues its extraction."""
 
     model_config = ConfigDict(extra="forbid")

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.base import InputModel
+
 ObservationKind = Literal["trait", "preference", "issue", "intent", "event", "commitment", "sentiment", "fact"]
 ObservationState = Literal["active", "superseded", "conflict", "retracted"]
 
@@ -39,7 +41,7 @@ class ObservationPage(BaseModel):
     next_cursor: str | None = None
 
 
-class ObservationCorrection(BaseModel):
+class ObservationCorrection(InputModel):
     """PATCH /v1/customers/{ref}/observations/{id}: a person fixes what the service understood.
 
     `value` corrects a trait's typed value (its sentence is rewritten from it); `text` replaces the

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from schemas.base import InputModel
 from schemas.observations import Source
 
 
-class RecallRequest(BaseModel):
+class RecallRequest(InputModel):
     model_config = ConfigDict(extra="forbid")
 
     query: str = Field(min_length=1, max_length=4000)

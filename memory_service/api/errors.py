@@ -78,6 +78,14 @@ def install_error_handlers(app: FastAPI) -> None:
         loc = ["body"] if exc.status_code == 413 else []
         return _render(exc.status_code, [{"type": kind, "msg": str(exc.detail), "loc": loc}])
 
+    @app.exception_handler(psycopg.DataError)
+    async def _unstorable(request: Request, exc: psycopg.DataError) -> JSONResponse:
+        # Text the database cannot store (a NUL in a path or query parameter; request bodies are
+        # refused earlier, field by field, by schemas.base.InputModel). The value is not logged.
+        log.info("unstorable_input", path_template=_route_path(request), error=type(exc).__name__)
+        msg = "the request holds text the database cannot store (such as the NUL character \\u0000)"
+        return _render(422, [{"type": "value_error", "msg": msg, "loc": []}])
+
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(PoolTimeout)
     async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -91,6 +99,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled_error", path=request.url.path, exc_info=exc)
         return _render(500, [{"type": "internal_error", "msg": "internal error; see the service log", "loc": []}])
+
+
+def _route_path(request: Request) -> str:
+    route = request.scope.get("route")
+    return str(getattr(route, "path", "unmatched"))
 
 
 class BodySizeLimit:

@@ -99,3 +99,24 @@ def test_unknown_routes_keep_the_error_shape(api) -> None:
     assert response.json()["detail"][0]["type"] == "not_found"
     response = api.client.put("/v1/interactions", headers=api.headers)
     assert response.status_code == 405 and response.json()["detail"][0]["type"] == "method_not_allowed"
+
+
+def test_nul_characters_are_refused_with_422_naming_the_field(api) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot store U+0000: every place a client can put one answers 422, never 500,
+    and the next request on the same connection is served."""
+    payload = example_interaction()
+    payload["utterances"][1]["text"] = "My order \u0000 88123 arrived damaged."
+    refused = api.post("/v1/interactions", json=payload)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["body", "utterances", 1, "text"]
+    meta = api.post("/v1/interactions", json=example_interaction(metadata={"note": ["a\u0000b"]}))
+    assert meta.status_code == 422 and meta.json()["detail"][0]["loc"] == ["body", "metadata"]
+    name = api.post("/v1/interactions", json=example_interaction(customer={
+        "identifiers": [{"type": "phone", "value": "+15551234567"}], "name": "A\u0000na"}))  # fmt: skip
+    assert name.status_code == 422 and name.json()["detail"][0]["loc"] == ["body", "customer", "name"]
+    assert api.count("SELECT count(*) AS n FROM interactions WHERE tenant_id = %s", api.tenant_id) == 0
+    recall = api.post("/v1/customers/phone%3A%2B15551234567/recall", json={"query": "damaged\u0000order"})
+    assert recall.status_code == 422, recall.text
+    assert api.get("/v1/customers/email%3Aa%00b%40example.com/profile").status_code in (404, 422)
+    api.ingest(example_interaction())  # the same connection serves the next request
+    assert api.get("/v1/customers/phone%3A%2B15551234567/observations?kind=is%00sue").status_code == 422
