@@ -44,16 +44,25 @@ DEV_SEED = 20261201
 HELD_OUT_SEED = 77031949  # aggregate figures only; never read its examples one by one
 TRAITS = ("name", "email", "phone", "address")
 SEEDS = {"dev": DEV_SEED, "held-out": HELD_OUT_SEED}
-_REGIONS = [("US", "US", 35), ("CA", "CA", 15), ("GB", "UK", 30), ("DE", "UK", 6), ("DE", "US", 4), ("IN", "UK", 5),
-            ("IN", "US", 5)]  # (phone region, address country, weight)
+_REGIONS = [
+    ("US", "US", 35),
+    ("CA", "CA", 15),
+    ("GB", "UK", 30),
+    ("DE", "UK", 6),
+    ("DE", "US", 4),
+    ("IN", "UK", 5),
+    ("IN", "US", 5),
+]  # (phone region, address country, weight)
 _TOPICS = [
     (("c", "My order {order} still hasn't arrived."), ("a", "Sorry about that, let me pull it up.")),
     (("c", "I was charged twice for order {order}."), ("a", "I can see that, I'll get the duplicate refunded.")),
     (("c", "The blender from order {order} came with a cracked jug."), ("a", "Sorry, I'll send a replacement.")),
     (("c", "I want to check when my next bill is due."), ("a", "It's due on the 14th, for $42.50.")),
 ]
-_CLOSINGS = ((("a", "Is there anything else I can help with?"), ("c", "No, that's everything, thanks.")),
-             (("a", "All done. Have a good day!"), ("c", "You too, bye.")))
+_CLOSINGS = (
+    (("a", "Is there anything else I can help with?"), ("c", "No, that's everything, thanks.")),
+    (("a", "All done. Have a good day!"), ("c", "You too, bye.")),
+)
 
 
 @dataclass
@@ -227,7 +236,9 @@ def _wrong(trait: str, person: _Person, phrasing: Phrasing, pool: _Unique) -> An
         return pool.draw("email", lambda r: pp.make_email(person.first, person.last, r))
     if trait == "phone":
         n = person.phone.national
-        return pool.draw("phone", lambda r: dataclasses.replace(person.phone, national=n[:-2] + f"{r.randint(0, 99):02d}"))
+        return pool.draw(
+            "phone", lambda r: dataclasses.replace(person.phone, national=n[:-2] + f"{r.randint(0, 99):02d}")
+        )
     return pool.draw("address", lambda r: dataclasses.replace(person.address, number=person.address.number
                                                               + r.choice([1, 2, 10, 20, 100])))  # fmt: skip
 
@@ -242,7 +253,9 @@ def _identifier(kind: str, person: _Person, email: str, rng: random.Random) -> d
     return {"type": "phone", "value": shown}
 
 
-def _interaction(conv: _Conversation, key: str, step: int, start: datetime, ids: list[dict[str, str]]) -> dict[str, Any]:
+def _interaction(
+    conv: _Conversation, key: str, step: int, start: datetime, ids: list[dict[str, str]]
+) -> dict[str, Any]:
     utterances = conv.utterances(start)
     end = datetime.fromisoformat(utterances[-1]["at"].replace("Z", "+00:00")) + timedelta(seconds=5)
     return {"external_id": f"{key}-{step}", "customer": {"identifiers": ids}, "channel": conv.channel,
