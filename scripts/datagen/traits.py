@@ -135,7 +135,10 @@ class _Conversation:
         if trait == "email":
             return email_text(value, self.style, self.rng)
         if trait == "phone":
-            national_ok = {"GB": "UK"}.get(value.region, value.region) == self.person.address.country
+            # metadata.region names the phone's country, so a national form is resolvable even
+            # when the customer lives elsewhere; people abroad still mostly say the +CC form.
+            home = {"GB": "UK"}.get(value.region, value.region) == self.person.address.country
+            national_ok = home or self.rng.random() < 0.4
             return phone_text(value, self.style, self.rng, national_ok=national_ok)
         return address_text(value, self.style, self.rng, multiline=multiline)
 
