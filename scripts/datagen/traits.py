@@ -75,6 +75,8 @@ class CustomerCase:
     superseded: dict[str, list[str]] = field(default_factory=dict)
     distractors: dict[str, list[str]] = field(default_factory=dict)
     phrasings: list[str] = field(default_factory=list)  # phrasing ids used, for per-pattern figures
+    # trait -> "kind/style" of the exchange that last gave the current value (e.g. "bare_answer/v")
+    current_from: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -172,6 +174,7 @@ class _Conversation:
             self.case.superseded.setdefault(trait, []).append(normalise(trait, wrong))
         self.say(phrasing.steps, extra)
         self.case.phrasings.append(phrasing.id)
+        self.case.current_from[trait] = f"{phrasing.kind}/{self.style}"
 
     def distract(self, trait: str) -> None:
         _, steps = self.rng.choice(DISTRACTORS[trait])
