@@ -77,7 +77,8 @@ def tenants_list(data_dir: DataDir = None) -> None:
         rows = tenants_repo.list_tenants(conn)
     for row in rows:
         retention = f"{row['retention_days']} days" if row["retention_days"] else "kept until erased"
-        typer.echo(f"{row['name']:<24} redaction: {row['redaction_policy']:<7} retention: {retention}")
+        redaction = row["redaction_policy"] or "service default"
+        typer.echo(f"{row['name']:<24} redaction: {redaction:<15} retention: {retention}")
 
 
 @tenants_app.command("policy")
@@ -97,4 +98,4 @@ def tenants_policy(
         row = set_tenant_policy(conn, name=tenant, redaction_policy=redaction, retention_days=retention_days,
                                 clear_retention=no_retention)  # fmt: skip
     retention = f"{row['retention_days']} days" if row["retention_days"] else "kept until erased"
-    typer.echo(f"{row['name']}: redaction {row['redaction_policy']}, retention {retention}")
+    typer.echo(f"{row['name']}: redaction {row['redaction_policy'] or 'service default'}, retention {retention}")

@@ -34,7 +34,7 @@ class Tenant:
     key_prefix: str = ""
     key_hash: str = ""
     rate_limit_per_minute: int | None = None
-    redaction_policy: str = "redact"
+    redaction_policy: str | None = None  # None: the service's MEMORY_REDACTION_POLICY
     retention_days: int | None = None
 
     def require(self, scope: str) -> None:

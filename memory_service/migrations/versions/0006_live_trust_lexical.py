@@ -3,8 +3,8 @@
 - interactions may be `live` (opened, appended to, then ended and queued);
 - api_keys carry scopes (keys made before scopes existed keep every scope) and an optional
   per-key rate limit;
-- tenants carry a redaction policy (`redact` by default, `mask`, `off`) and an optional
-  retention period in days;
+- tenants carry a redaction policy (`redact`, `mask`, `off`; none: the service's setting,
+  `redact` by default) and an optional retention period in days;
 - observations and episodes carry `flags` (e.g. `possible_injection`);
 - observations get a stored full-text vector with a GIN index, so lexical recall no longer
   rebuilds `to_tsvector` for every active observation of the customer on each query.
@@ -32,7 +32,7 @@ def upgrade() -> None:
         ALTER TABLE api_keys ADD COLUMN rate_limit_per_minute integer
             CHECK (rate_limit_per_minute IS NULL OR rate_limit_per_minute > 0);
 
-        ALTER TABLE tenants ADD COLUMN redaction_policy text NOT NULL DEFAULT 'redact'
+        ALTER TABLE tenants ADD COLUMN redaction_policy text
             CHECK (redaction_policy IN ('redact', 'mask', 'off'));
         ALTER TABLE tenants ADD COLUMN retention_days integer CHECK (retention_days IS NULL OR retention_days > 0);
 
