@@ -105,6 +105,8 @@ def ensure_export(model_path: str, cache_dir: Path, variant: Variant = "fp32") -
     with _locked(target):
         if is_valid(target):
             return target, 0.0
+        for stale in cache_dir.glob(f".{target.stem}.*.tmp"):  # left by a process killed mid-export
+            stale.unlink(missing_ok=True)
         started = time.perf_counter()
         if variant == "fp32":
             _write_atomically(target, lambda tmp: _export_fp32(model_path, tmp))
