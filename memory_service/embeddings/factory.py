@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
-
-import structlog
 
 from memory_service.config import Settings
 from memory_service.embeddings.base import Embedder
 
-log = structlog.get_logger(__name__)
+# stdlib logging, to stderr: `up` builds the model before structlog is configured, and its
+# default logger would print to stdout, where `up` writes only the service's URL.
+log = logging.getLogger(__name__)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -28,11 +29,11 @@ def build_embedder(settings: Settings) -> Embedder:
         variant: Variant = "int8" if settings.embedding_backend == "onnx-int8" else "fp32"
         embedder = OnnxEmbedder(path, settings.onnx_cache_dir or default_cache_dir(), variant=variant,
                                 batch_size=settings.embedding_batch_size, threads=settings.torch_threads)  # fmt: skip
-        log.info("embedder_ready", backend="onnx", variant=variant, model_file=str(embedder.model_file),
-                 export_seconds=round(embedder.export_seconds, 2))  # fmt: skip
+        log.info("embedder_ready backend=onnx variant=%s model_file=%s export_seconds=%.2f", variant,
+                 embedder.model_file, embedder.export_seconds)  # fmt: skip
         return embedder
     if settings.embedding_backend != "torch":
-        log.warning("embedder_onnx_unsupported_model", model=path)
+        log.warning("embedder_onnx_unsupported_model model=%s: using torch", path)
     return build_torch_embedder(settings, path)
 
 

@@ -1,9 +1,9 @@
 """Load the API's query model as early as possible, in a thread of its own.
 
 `serve`/`up` call start() before importing the application, so importing the runtime (ONNX
-Runtime, or torch for MEMORY_EMBEDDING_BACKEND=torch) and reading the weights overlap with everything else a start does (starting
-embedded Redis, importing the app, migrating, loading the index); build_api_runtime then
-takes() the model instead of loading it again.
+Runtime, or torch for MEMORY_EMBEDDING_BACKEND=torch) and reading the weights overlap with
+everything else a start does (starting embedded Redis, importing the app, migrating, loading
+the index); build_api_runtime then takes() the model instead of loading it again.
 """
 
 from __future__ import annotations
