@@ -118,9 +118,8 @@ class MeanPoolingEmbedder:
         self._torch = torch
         self._lock = threading.Lock()
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _batch(self, encoded: list[Any]) -> np.ndarray:
         torch = self._torch
-        encoded = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encoded)
         ids = np.zeros((len(encoded), width), dtype=np.int64)
         mask = np.zeros((len(encoded), width), dtype=np.int64)
@@ -140,6 +139,12 @@ class MeanPoolingEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        encoded = self.tokenizer.encode_batch(texts)
+        # Batches of similar length pad little (as sentence-transformers does); rows go back in order.
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock:
-            parts = [self._batch(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
-        return np.vstack(parts)
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                out[rows] = self._batch([encoded[i] for i in rows])
+        return out
