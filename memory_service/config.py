@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     # torch intra-op threads per process. 1 keeps latency flat when API, workers and other
     # processes share the cores (2 threads on a busy 2-core box measured 10-25x slower).
     torch_threads: int = 1
+    # onnx: ONNX Runtime on an fp32 export of the same weights (made once, cached); onnx-int8: a
+    # dynamically quantised export (faster, cosine to fp32 ~0.99 mean, lower worst case); torch:
+    # the PyTorch path. See README "Embedding backends" for the measurements behind the default.
+    embedding_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
+    # Where exports are cached, keyed by the weights' hash. None: $XDG_CACHE_HOME (or ~/.cache)
+    # /memory-service/models, shared by every data dir since the key is the content.
+    onnx_cache_dir: Path | None = None
     default_phone_country_code: str = "1"
 
     # Ingestion.

@@ -9,7 +9,8 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.config import Settings, get_settings
 from memory_service.db import create_pool, migrate, wait_for_database
-from memory_service.embeddings import Embedder, SentenceTransformerEmbedder
+from memory_service.embeddings import Embedder
+from memory_service.embeddings.factory import build_embedder
 from memory_service.extraction import Extractor
 from memory_service.extraction.factory import build_extractor
 
@@ -37,9 +38,7 @@ def get_worker_runtime() -> WorkerRuntime:
             _runtime = WorkerRuntime(
                 settings=settings,
                 pool=create_pool(settings.database_url, min_size=1, max_size=2, name="worker"),
-                embedder=SentenceTransformerEmbedder(
-                    settings.embedding_model, batch_size=settings.embedding_batch_size
-                ),
+                embedder=build_embedder(settings),
                 extractor=build_extractor(settings),
             )
         return _runtime

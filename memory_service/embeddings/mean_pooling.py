@@ -46,6 +46,21 @@ def supported(model_path: str) -> bool:
         return False
 
 
+def load_tokenizer(root: Path) -> tuple[Any, int]:
+    """The model's own fast tokenizer, truncating where sentence-transformers does, never padding
+    (tokenizer.json pads to 128 by default; callers pad each batch to its longest text)."""
+    from tokenizers import Tokenizer
+
+    config = _read(root / "sentence_bert_config.json") if (root / "sentence_bert_config.json").exists() else {}
+    model_max = min(_read(root / "tokenizer_config.json").get("model_max_length", 512),
+                    _read(root / "config.json").get("max_position_embeddings", 512))  # fmt: skip
+    max_length = int(min(config.get("max_seq_length") or model_max, model_max))
+    tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
+    tokenizer.enable_truncation(max_length)
+    tokenizer.no_padding()
+    return tokenizer, max_length
+
+
 class _Bert:
     """BERT's encoder (post-LayerNorm, absolute positions, exact GELU), inference only."""
 
@@ -93,16 +108,9 @@ class _Bert:
 class MeanPoolingEmbedder:
     def __init__(self, model_path: str, *, batch_size: int = 64) -> None:
         import torch
-        from tokenizers import Tokenizer
 
         root = Path(model_path)
-        config = _read(root / "sentence_bert_config.json") if (root / "sentence_bert_config.json").exists() else {}
-        model_max = min(_read(root / "tokenizer_config.json").get("model_max_length", 512),
-                        _read(root / "config.json").get("max_position_embeddings", 512))  # fmt: skip
-        self.max_length = int(min(config.get("max_seq_length") or model_max, model_max))
-        self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
-        self.tokenizer.enable_truncation(self.max_length)
-        self.tokenizer.no_padding()
+        self.tokenizer, self.max_length = load_tokenizer(root)
         self.model = _Bert(root)
         self.dim = self.model.hidden
         self.batch_size = batch_size
@@ -110,9 +118,8 @@ class MeanPoolingEmbedder:
         self._torch = torch
         self._lock = threading.Lock()
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
+    def _batch(self, encoded: list[Any]) -> np.ndarray:
         torch = self._torch
-        encoded = self.tokenizer.encode_batch(texts)
         width = max(len(e.ids) for e in encoded)
         ids = np.zeros((len(encoded), width), dtype=np.int64)
         mask = np.zeros((len(encoded), width), dtype=np.int64)
@@ -132,6 +139,12 @@ class MeanPoolingEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        encoded = self.tokenizer.encode_batch(texts)
+        # Batches of similar length pad little (as sentence-transformers does); rows go back in order.
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock:
-            parts = [self._batch(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
-        return np.vstack(parts)
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                out[rows] = self._batch([encoded[i] for i in rows])
+        return out

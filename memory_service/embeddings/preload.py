@@ -1,9 +1,9 @@
 """Load the API's query model as early as possible, in a thread of its own.
 
-`serve`/`up` call start() before importing the application, so importing torch and
-transformers and reading the weights overlap with everything else a start does (starting
-embedded Redis, importing the app, migrating, loading the index); build_api_runtime then
-takes() the model instead of loading it again.
+`serve`/`up` call start() before importing the application, so importing the runtime (ONNX
+Runtime, or torch for MEMORY_EMBEDDING_BACKEND=torch) and reading the weights overlap with
+everything else a start does (starting embedded Redis, importing the app, migrating, loading
+the index); build_api_runtime then takes() the model instead of loading it again.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from memory_service.config import Settings
 from memory_service.embeddings.base import Embedder
 
 _lock = threading.Lock()
-_pending: dict[tuple[str | None, int, int], Future[Embedder]] = {}
+_pending: dict[tuple[str | None, int, int, str], Future[Embedder]] = {}
 
 
-def _key(settings: Settings) -> tuple[str | None, int, int]:
-    return settings.embedding_model, settings.embedding_batch_size, settings.torch_threads
+def _key(settings: Settings) -> tuple[str | None, int, int, str]:
+    return settings.embedding_model, settings.embedding_batch_size, settings.torch_threads, settings.embedding_backend
 
 
 def set_thread_env(threads: int) -> None:
@@ -30,16 +30,10 @@ def set_thread_env(threads: int) -> None:
 
 
 def build_query_model(settings: Settings) -> Embedder:
-    """The API's model: run without sentence-transformers when its form allows (see mean_pooling)."""
-    from memory_service.embeddings import mean_pooling
-    from memory_service.embeddings.sentence_transformer import SentenceTransformerEmbedder, bundled_model_path
-    from memory_service.logging import limit_torch_threads
+    """The API's model: the backend the settings choose (see factory.build_embedder)."""
+    from memory_service.embeddings.factory import build_embedder
 
-    limit_torch_threads(settings.torch_threads)
-    path = settings.embedding_model or bundled_model_path()
-    if mean_pooling.supported(path):
-        return mean_pooling.MeanPoolingEmbedder(path, batch_size=settings.embedding_batch_size)
-    return SentenceTransformerEmbedder(path, batch_size=settings.embedding_batch_size)
+    return build_embedder(settings)
 
 
 def start(settings: Settings) -> None:
