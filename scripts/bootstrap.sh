@@ -33,3 +33,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[dev]'
   echo "$want" > "$stamp"
 fi
+
+# The ONNX export of the bundled embedding model (made from its weights, nothing downloaded;
+# cached by content hash under ~/.cache/memory-service/models), so the first start does not
+# spend ~25 s exporting. Quick when the export is already there.
+HF_HUB_OFFLINE=1 "$VENV/bin/python" -m memory_service.embeddings.onnx_export >/dev/null
