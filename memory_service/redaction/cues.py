@@ -1,0 +1,132 @@
+"""Cue words: what a nearby number is said to be.
+
+A number is judged by the nearest cue before it (or just after it: "4821 is my PIN"). A cue for a
+non-secret ("order number", "tracking", "phone", "zip") that is nearer than a secret cue keeps the
+number as it is, which is how order numbers, phone numbers and ZIP codes survive next to secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from memory_service.redaction.models import SecretKind
+
+NOT_SECRET = "not_secret"
+
+# Longest phrases first so that "security code" wins over "security" and "zip code" over "code".
+_CUE_PHRASES: dict[str, tuple[str, ...]] = {
+    SecretKind.CVV: (
+        "card verification value", "card verification code", "card verification", "security code",
+        "three digit code", "3 digit code", "three-digit code", "3-digit code", "four digit code on the front",
+        "code on the back", "number on the back", "digits on the back", "cvv2", "cvv", "cvc", "csc", "cid",
+    ),
+    SecretKind.PIN: ("pin number", "pin code", "security pin", "pin"),
+    SecretKind.PASSCODE: (
+        "verbal password", "voice password", "security word", "secret word", "security phrase", "passphrase",
+        "pass phrase", "passcode", "pass code", "password", "passwd", "access code", "one-time code",
+        "one time code", "one-time passcode", "verification code", "otp",
+    ),
+    SecretKind.SSN: (
+        "social security number", "social security", "social security no", "ss number", "ssn", "social",
+    ),
+    SecretKind.CARD: (
+        "credit card", "debit card", "card number", "card no", "long number", "card", "visa", "mastercard",
+        "master card", "amex", "american express", "discover", "cc",
+    ),
+    SecretKind.ROUTING_NUMBER: ("routing number", "routing", "aba number", "aba", "sort code", "transit number"),
+    SecretKind.BANK_ACCOUNT: (
+        "bank account number", "account number", "acct number", "account no", "acct no", "account #", "acct",
+        "checking account", "savings account", "bank account", "account",
+    ),
+    NOT_SECRET: (
+        "order number", "order no", "order id", "order", "tracking number", "tracking", "confirmation number",
+        "confirmation", "reference number", "reference", "ref", "case number", "case", "ticket", "invoice",
+        "receipt", "claim", "rma", "return", "phone number", "phone", "cell", "mobile", "telephone", "call me",
+        "call", "text me", "fax", "extension", "ext", "zip code", "zip", "postal code", "postcode", "area code",
+        "promo code", "discount code", "coupon code", "gift card code", "model number", "model", "serial number",
+        "serial", "sku", "item", "part number", "flight", "reservation", "booking", "member id", "membership",
+        "loyalty", "customer id", "customer number", "user id", "username", "apartment", "apt", "suite",
+        "street", "unit", "room", "total", "balance", "amount",
+        "charged", "paid", "refund", "price", "january", "february", "march", "april", "june", "july",
+        "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul",
+        "aug", "sep", "sept", "oct", "nov", "dec", "born", "birthday", "date of birth", "dob", "expires", "expiry",
+        "expiration", "exp", "valid thru", "quantity", "units", "pieces", "items", "version", "route",
+    ),
+}  # fmt: skip
+
+# Words right after a number that make it a quantity or a time ("45 dollars", "10 pm", "3 years").
+_UNIT_AFTER = re.compile(
+    r"\s*(?:dollars?|bucks|cents?|euros?|pounds|percent|%|years?|yrs|months?|weeks?|days?|hours?|hrs|"
+    r"minutes?|mins?|seconds?|o'clock|am|pm|a\.m\.|p\.m\.|items?|units?|pieces?|pcs|times|lbs?|kg|miles?)"
+    r"(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+_PHRASE_KIND = {p: kind for kind, phrases in _CUE_PHRASES.items() for p in phrases}
+_CUE_RE = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(re.escape(p) for p in sorted(_PHRASE_KIND, key=len, reverse=True)) + r")(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z0-9']+")
+# "last four of my social" asks for four digits of an SSN, not a whole one.
+_LAST_FOUR = re.compile(r"last\s+(?:four|4)(?:\s+digits)?", re.IGNORECASE)
+
+CUE_WINDOW_BEFORE = 8  # words between the cue and the number
+CUE_WINDOW_AFTER = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    start: int
+    end: int
+    kind: str
+
+
+def find_cues(text: str) -> list[Cue]:
+    return [Cue(m.start(), m.end(), _PHRASE_KIND[m.group(1).lower()]) for m in _CUE_RE.finditer(text)]
+
+
+def _words_between(text: str, start: int, end: int) -> int:
+    return len(_WORD.findall(text[start:end]))
+
+
+def _crosses_sentence(text: str, start: int, end: int) -> bool:
+    """A cue in another sentence does not speak about the number ("My PIN changed. Order 5521 ...")."""
+    return bool(re.search(r"[.!?;]\s+[A-Z]|\n", text[start:end]))
+
+
+def nearest_cue(text: str, cues: list[Cue], start: int, end: int, fits: set[str]) -> Cue | None:
+    """The nearest cue of a kind in `fits` for the number at [start, end): before it, else just after it."""
+    before = [
+        c for c in cues
+        if c.end <= start and c.kind in fits and _words_between(text, c.end, start) <= CUE_WINDOW_BEFORE
+        and not _crosses_sentence(text, c.end, start)
+    ]  # fmt: skip
+    if before:
+        return max(before, key=lambda c: c.end)
+    after = [
+        c for c in cues
+        if c.start >= end and c.kind in fits and _words_between(text, end, c.start) <= CUE_WINDOW_AFTER
+        and not _crosses_sentence(text, end, c.start)
+    ]  # fmt: skip
+    return min(after, key=lambda c: c.start) if after else None
+
+
+def asked_kinds(context: str | None) -> list[str]:
+    """Secret kinds the previous agent utterance asked for, in the order it named them."""
+    if not context:
+        return []
+    kinds: list[str] = []
+    for cue in find_cues(context):
+        if cue.kind != NOT_SECRET and cue.kind not in kinds:
+            kinds.append(cue.kind)
+    return kinds
+
+
+def followed_by_unit(text: str, end: int) -> bool:
+    return bool(_UNIT_AFTER.match(text, end))
+
+
+def asks_last_four(text: str | None) -> bool:
+    return bool(text and _LAST_FOUR.search(text))

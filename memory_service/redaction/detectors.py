@@ -1,0 +1,148 @@
+"""Secret detectors. Each returns Findings; `detect_secrets` runs them all and keeps non-overlapping ones.
+
+Written cards, SSNs and IBANs come from presidio-analyzer's pattern recognizers (checksums and format
+rules maintained upstream). Spoken forms, cue-based short codes (CVV, PIN, passcode), SSNs and bank
+numbers said near their cue word, and the agent's question as context are handled here, on number runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from memory_service.redaction.cues import (
+    NOT_SECRET,
+    Cue,
+    asked_kinds,
+    find_cues,
+    followed_by_unit,
+    nearest_cue,
+)
+from memory_service.redaction.models import CustomPattern, Finding, SecretKind
+from memory_service.redaction.numbers import NumberRun, aba_valid, luhn_valid, number_runs
+from memory_service.redaction.passwords import word_passcodes
+from memory_service.redaction.presidio import presidio_findings
+
+# How many digits each cue-based kind can have.
+_LENGTHS: dict[str, range] = {
+    SecretKind.CVV: range(3, 5),
+    SecretKind.PIN: range(4, 9),
+    SecretKind.PASSCODE: range(4, 11),
+    SecretKind.SSN: range(4, 10),  # 4: "the last four of my social"
+    SecretKind.BANK_ACCOUNT: range(6, 18),
+    SecretKind.ROUTING_NUMBER: range(6, 10),  # 9 (ABA) or 6 (UK sort code)
+    SecretKind.CARD: range(13, 20),
+}
+# Networks' first digits: 2 (Mastercard 2-series), 3 (Amex, JCB, Diners), 4 (Visa), 5, 6 (Discover, UnionPay).
+_CARD_PREFIX = frozenset("23456")
+_PHONE_SHAPE = (3, 3, 4)
+_SPAN_PRIORITY: dict[str, int] = {SecretKind.CARD: 0, SecretKind.IBAN: 0, SecretKind.SSN: 1}
+
+
+def detect_secrets(text: str, *, context: str | None = None, patterns: Sequence[CustomPattern] = ()) -> list[Finding]:
+    """Every secret in `text`; `context` is the agent utterance just before it (the question it answers)."""
+    cues = find_cues(text)
+    asked = asked_kinds(context)
+    found: list[Finding] = presidio_findings(text, lambda s, e: _not_secret_nearby(text, cues, s, e))
+    for run in number_runs(text):
+        finding = _card_in_run(text, run, cues, asked) or _classify_run(text, run, cues, asked)
+        if finding:
+            found.append(finding)
+    found += word_passcodes(text, asked)
+    found += _custom_findings(text, patterns)
+    return _non_overlapping(found)
+
+
+def _not_secret_nearby(text: str, cues: list[Cue], start: int, end: int) -> bool:
+    cue = nearest_cue(text, cues, start, end, {k for k in _LENGTHS} | {NOT_SECRET})
+    return cue is not None and cue.kind == NOT_SECRET
+
+
+def _phone_shaped(run: NumberRun) -> bool:
+    groups = run.groups()
+    return any(tuple(groups[i : i + 3]) == _PHONE_SHAPE for i in range(len(groups) - 2)) or (
+        len(groups) >= 4 and groups[0] == 1 and tuple(groups[1:4]) == _PHONE_SHAPE
+    )
+
+
+def _card_in_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -> Finding | None:
+    """A Luhn-valid 13-19 digit card: the whole run, or (with a card cue) an aligned part of it."""
+    cue = nearest_cue(text, cues, run.start, run.end, {SecretKind.CARD, NOT_SECRET})
+    if cue and cue.kind == NOT_SECRET:
+        return None
+    carded = cue is not None or SecretKind.CARD in asked
+    if _is_card(run.digits) and (carded or not _phone_shaped(run)):
+        return _finding(run, SecretKind.CARD)
+    if not carded:
+        # Inside a longer run (card then CVV, two phone numbers) only a stated card counts.
+        return None
+    best: NumberRun | None = None
+    n = len(run.tokens)
+    for first in range(n):
+        for last in range(first, n):
+            part = run.window(first, last)
+            if _is_card(part.digits) and (best is None or len(part.digits) > len(best.digits)):
+                best = part
+    if best is None and len(run.digits) in _LENGTHS[SecretKind.CARD]:
+        best = run  # the card was asked for or named; a misread digit still exposes the rest of it
+    return _finding(best, SecretKind.CARD) if best else None
+
+
+def _is_card(digits: str) -> bool:
+    return 13 <= len(digits) <= 19 and digits[0] in _CARD_PREFIX and luhn_valid(digits)
+
+
+def _classify_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -> Finding | None:
+    digits = run.digits
+    if not run.spoken and run.groups() == [3, 2, 4]:
+        # NNN-NN-NNNN is the SSN's own shape (phones are 3-3-4), unless a nearer cue says otherwise.
+        return None if _not_secret_nearby(text, cues, run.start, run.end) else _finding(run, SecretKind.SSN)
+    if followed_by_unit(text, run.end):
+        return None
+    fits = {kind for kind, lengths in _LENGTHS.items() if len(digits) in lengths}
+    if not fits:
+        return None
+    cue = nearest_cue(text, cues, run.start, run.end, fits | {NOT_SECRET})
+    if cue is not None:
+        return None if cue.kind == NOT_SECRET else _finding(run, cue.kind)
+    for kind in asked:
+        if kind in fits and not (_phone_shaped(run) and kind != SecretKind.BANK_ACCOUNT):
+            return _finding(run, _routing_or_account(kind, digits))
+    return None
+
+
+def _routing_or_account(kind: str, digits: str) -> str:
+    """An agent asking for "bank details" gets both numbers; the ABA checksum tells which one this is."""
+    if kind == SecretKind.BANK_ACCOUNT and aba_valid(digits):
+        return SecretKind.ROUTING_NUMBER
+    return kind
+
+
+def _finding(run: NumberRun, kind: str) -> Finding:
+    return Finding(run.start, run.end, kind, tail=run.digits[-4:], spoken=run.spoken, digit_count=len(run.digits))
+
+
+@lru_cache(maxsize=64)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _custom_findings(text: str, patterns: Sequence[CustomPattern]) -> list[Finding]:
+    found: list[Finding] = []
+    for custom in patterns:
+        for m in _compiled(custom.pattern).finditer(text):
+            if m.end() > m.start():
+                tail = "".join(ch for ch in m.group() if ch.isalnum())[-4:]
+                found.append(Finding(m.start(), m.end(), custom.name, tail=tail))
+    return found
+
+
+def _non_overlapping(found: list[Finding]) -> list[Finding]:
+    """Longer spans win (a card holds 4-digit groups that a PIN cue might claim); cards and IBANs on ties."""
+    kept: list[Finding] = []
+    ranked = sorted(found, key=lambda f: (-(f.end - f.start), _SPAN_PRIORITY.get(f.kind, 2), f.start))
+    for finding in ranked:
+        if all(finding.end <= k.start or finding.start >= k.end for k in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda f: f.start)

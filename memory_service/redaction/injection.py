@@ -1,0 +1,156 @@
+"""Text that reads as instructions to an AI. It is kept as data, flagged, and never becomes a fact.
+
+The test is general, not a list of known attacks: a sentence scores when an imperative of overriding
+("ignore", "disregard", "forget") takes an object from the vocabulary of AI instructions ("previous
+instructions", "your rules", "system prompt") rather than a customer's own things ("my last email",
+"the previous order"); when it asks the assistant to take on a role or reveal its prompt; or when it
+carries the syntax of a chat protocol (speaker tags, special tokens, tool-call JSON).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+INJECTION_FLAG = "possible_injection"
+THRESHOLD = 1.0
+
+_OVERRIDE_VERB = (
+    r"(?:ignore|disregard|forget|override|overrule|bypass|skip|drop|abandon|discard|neglect|erase|delete|"
+    r"stop\s+following|don'?t\s+follow|do\s+not\s+follow|never\s+mind|set\s+aside|throw\s+out|cancel)"
+)
+# What an AI is told: its instructions, prompt, rules. A customer's own things are not in here.
+_AI_OBJECT = (
+    r"(?:instructions?|prompts?|system\s+(?:prompt|message)|directives?|guidelines?|guardrails?|rules?|"
+    r"programming|training|constraints?|restrictions?|policies|polic(?:y)|safety|filters?|settings|"
+    r"context|commands?|orders\s+(?:you|from)|everything(?:\s+(?:above|before|else|prior))?|"
+    r"all\s+(?:of\s+)?(?:the\s+)?(?:above|prior|previous|earlier)|what\s+(?:you\s+were|i)\s+(?:told|said))"
+)
+_OBJECT_LEAD = r"(?:(?:all|any|every|of|the|your|these|those|its|prior|previous|above|earlier|preceding|original|"
+_OBJECT_LEAD += r"initial|existing|current|default|safety|system|developer|openai|old)\s+){0,4}"
+_OVERRIDE = re.compile(rf"\b{_OVERRIDE_VERB}\s+{_OBJECT_LEAD}{_AI_OBJECT}\b", re.IGNORECASE)
+# "ignore my previous instructions about the delivery" is the customer correcting themself.
+_OWN = re.compile(r"\b(?:my|our)\b|\b(?:i|we)\s+(?:gave|sent|left|wrote|put|made|added|mentioned)\b", re.I)
+
+_ADDRESSEE = r"(?:you|the\s+(?:ai|assistant|bot|model|system)|ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|claude)"
+_ROLE_PLAY = re.compile(
+    r"\b(?:pretend|imagine|suppose)\s+(?:that\s+)?(?:you(?:'re|\s+are|\s+were)|to\s+be)\b"
+    r"|\byou\s+are\s+(?:now|no\s+longer|from\s+now\s+on)\s+(?:a|an|the|in|called|named|free|DAN|unrestricted|"
+    r"jailbroken|my)\b"
+    r"|\b(?:act|behave|respond|answer|reply|roleplay|role-play|play)\s+(?:as|like)\s+(?:if\s+you|an?\s+"
+    r"(?:ai|assistant|bot|model|unfiltered|unrestricted|evil|different)|DAN|my\s+(?:grandma|grandmother))\b"
+    r"|\bfrom\s+now\s+on,?\s+(?:you|" + _ADDRESSEE + r")\s+(?:will|must|shall|are|should|only|always|never)\b"
+    r"|\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|god|debug|admin|dan|jailbreak|unrestricted)\s+mode\b"
+    r"|\bjailbreak(?:en|ing)?\b|\bdo\s+anything\s+now\b",
+    re.IGNORECASE,
+)
+_REVEAL = re.compile(
+    r"\b(?:reveal|show|print|repeat|output|display|leak|dump|tell\s+me|give\s+me|share|recite|write\s+out|"
+    r"what\s+(?:is|are|was|were))\s+(?:me\s+)?(?:all\s+)?(?:of\s+)?(?:your|the)\s+(?:(?:full|exact|entire|"
+    r"original|initial|hidden|secret|internal|system|developer|first)\s+){0,3}(?:system\s+)?"
+    r"(?:prompt|instructions|rules|guidelines|configuration|programming|directives|message)s?\b"
+    r"(?!\s+(?:for|to|on|about)\s+(?:return|refund|exchange|ship|deliver|cancel|the\s+(?:return|refund|product)))",
+    re.IGNORECASE,
+)
+# Chat-protocol syntax: speaker tags at a line start, special tokens, tool-call markup or JSON.
+_SPEAKER_TAG = re.compile(
+    r"(?:^|\n)\s*(?:#+\s*)?[\[<(]?\s*(?:system|assistant|developer|ai|bot|sys|instruction|instructions)"
+    r"\s*[\]>)]?\s*(?::|>>|\n)",
+    re.IGNORECASE,
+)
+_SPECIAL_TOKEN = re.compile(
+    r"<\|[a-z_]+\|>|<\|im_(?:start|end)\|?>?|\[/?INST\]|<</?SYS>>|</?s>|<\s*/?\s*(?:tool_call|tool_use|"
+    r"function_call|function|tool|invoke|system|assistant|antml:[a-z_]+)\b[^>]*>",
+    re.IGNORECASE,
+)
+_TOOL_JSON = re.compile(
+    r"\{[^{}]*\"(?:function|tool|tool_calls?|tool_name|arguments|parameters|function_call|name)\"\s*:"
+    r"[^{}]*\"(?:arguments|parameters|args|input|function|tool)\"\s*:",
+    re.IGNORECASE | re.DOTALL,
+)
+_FUNCTION_CALL = re.compile(r"\b(?:functions|tools)\.[a-z_]+\s*\(", re.IGNORECASE)
+# Weaker signs; two of them (or one with a strong one) are needed.
+_NEW_ORDERS = re.compile(
+    r"\b(?:new|updated|real|actual|override|hidden|secret|important)\s+(?:instructions?|directives?|rules|"
+    r"system\s+prompt)\b|\binstructions?\s*:",
+    re.IGNORECASE,
+)
+_AI_ADDRESS = re.compile(
+    rf"\b(?:as\s+an?\s+(?:ai|language\s+model|assistant)|dear\s+{_ADDRESSEE}|(?:hey|attention|note\s+to)\s+"
+    rf"(?:the\s+)?(?:ai|assistant|bot|model|llm|chatgpt|gpt|claude)|you\s+(?:are|'re)\s+an?\s+(?:ai|language\s+"
+    rf"model|large\s+language\s+model|llm|chatbot))\b",
+    re.IGNORECASE,
+)
+_UNCHECKED = re.compile(
+    r"\bwithout\s+(?:checking|verifying|verification|asking|confirmation|confirming|approval|question)"
+    r"|\b(?:no|without)\s+(?:restrictions|limits|filters|rules)\b|\bregardless\s+of\s+(?:policy|the\s+rules)",
+    re.IGNORECASE,
+)
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+
+_STRONG: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("role_play", _ROLE_PLAY),
+    ("prompt_reveal", _REVEAL),
+    ("speaker_tag", _SPEAKER_TAG),
+    ("special_token", _SPECIAL_TOKEN),
+    ("tool_call_json", _TOOL_JSON),
+    ("tool_call", _FUNCTION_CALL),
+)
+_WEAK: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("new_instructions", _NEW_ORDERS),
+    ("addresses_ai", _AI_ADDRESS),
+    ("bypass_checks", _UNCHECKED),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionVerdict:
+    flagged: bool
+    reasons: list[str] = field(default_factory=list)
+    score: float = 0.0
+
+
+def _normalise(text: str) -> str:
+    """NFKC, no zero-width characters, and leetspeak undone inside words ("ign0re" -> "ignore")."""
+    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
+    return re.sub(
+        r"\b(?=\w*[A-Za-z])(?=\w*[0-9@$])[\w@$]+\b", lambda m: m.group().translate(_LEET), text
+    )
+
+
+def _override_hits(text: str) -> bool:
+    for match in _OVERRIDE.finditer(text):
+        # The customer's own words: "ignore my last instructions", "disregard the instructions I gave".
+        if not _OWN.search(match.group()) and not _OWN.search(text[match.end() : match.end() + 20]):
+            return True
+    return False
+
+
+def detect_injection(text: str) -> InjectionVerdict:
+    """Score `text` for instructions aimed at an AI; flagged at a score of 1 (one strong sign or two weak)."""
+    reasons: list[str] = []
+    score = 0.0
+    for variant in dict.fromkeys((text, _normalise(text))):
+        if "instruction_override" not in reasons and _override_hits(variant):
+            reasons.append("instruction_override")
+        for name, pattern in _STRONG + _WEAK:
+            if name not in reasons and pattern.search(variant):
+                reasons.append(name)
+    weak_names = {name for name, _ in _WEAK}
+    for reason in reasons:
+        score += 0.5 if reason in weak_names else 1.0
+    return InjectionVerdict(flagged=score >= THRESHOLD, reasons=reasons, score=score)
+
+
+@lru_cache(maxsize=4096)
+def is_possible_injection(text: str) -> bool:
+    """For extraction: a flagged sentence is kept as data but never made a trait, commitment or issue."""
+    return detect_injection(text).flagged
+
+
+def injection_flags(text: str) -> list[str]:
+    """The `flags` list for a segment, observation or recall item made from `text`."""
+    return [INJECTION_FLAG] if is_possible_injection(text) else []

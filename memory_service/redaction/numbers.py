@@ -1,0 +1,161 @@
+"""Runs of digits in text, written ("4111 1111"), read out ("four one one one", "double four") or mixed.
+
+A run is a sequence of number tokens joined only by light separators (spaces, commas, dashes, and
+full stops between spoken words, which speech-to-text inserts). Each token keeps its character span
+so that a detector can redact the whole run or an aligned part of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNITS = {
+    "zero": "0", "nought": "0", "naught": "0", "oh": "0", "o": "0",
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+_TEENS = {
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14",
+    "fifteen": "15", "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}  # fmt: skip
+_TENS = {
+    "twenty": "2", "thirty": "3", "forty": "4", "fourty": "4", "fifty": "5",
+    "sixty": "6", "seventy": "7", "eighty": "8", "ninety": "9",
+}  # fmt: skip
+_REPEAT = {"double": 2, "triple": 3}
+# "o"/"oh" are digits only next to other number words ("four oh one"), never on their own.
+_WEAK_ZERO = {"o", "oh"}
+
+_TOKEN = re.compile(r"\d+|[A-Za-z]+")
+# Between two tokens of one run: whitespace, commas, dashes, and at most one full stop.
+_JOIN = re.compile(r"[\s,\-\u2013\u2014]*\.?[\s,\-\u2013\u2014]*")
+_MAX_JOIN = 4
+
+
+@dataclass(frozen=True, slots=True)
+class NumberToken:
+    start: int
+    end: int
+    digits: str
+    spoken: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NumberRun:
+    tokens: tuple[NumberToken, ...]
+
+    @property
+    def start(self) -> int:
+        return self.tokens[0].start
+
+    @property
+    def end(self) -> int:
+        return self.tokens[-1].end
+
+    @property
+    def digits(self) -> str:
+        return "".join(t.digits for t in self.tokens)
+
+    @property
+    def spoken(self) -> bool:
+        return any(t.spoken for t in self.tokens)
+
+    def groups(self) -> list[int]:
+        """Digit counts of the written groups (spoken tokens each count as their own group)."""
+        return [len(t.digits) for t in self.tokens]
+
+    def window(self, first: int, last: int) -> NumberRun:
+        return NumberRun(self.tokens[first : last + 1])
+
+
+def _word_tokens(text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, kind, value) for every digit group and word; kind is 'd' digits or 'w' word."""
+    return [(m.start(), m.end(), "d" if m.group()[0].isdigit() else "w", m.group()) for m in _TOKEN.finditer(text)]
+
+
+def _number_tokens(text: str) -> list[NumberToken]:
+    """Turn digit groups and number words into NumberTokens; repeat words and tens fold into the next word."""
+    raw = _word_tokens(text)
+    out: list[NumberToken] = []
+    i = 0
+    while i < len(raw):
+        start, end, kind, value = raw[i]
+        word = value.lower()
+        if kind == "d":
+            # Decimals and amounts ("45.99", "$120") are quantities, not identifiers.
+            if not _is_quantity(text, start, end):
+                out.append(NumberToken(start, end, value, False))
+        elif word in _REPEAT and i + 1 < len(raw) and raw[i + 1][3].lower() in _UNITS:
+            nxt = raw[i + 1]
+            out.append(NumberToken(start, nxt[1], _UNITS[nxt[3].lower()] * _REPEAT[word], True))
+            i += 1
+        elif word in _TENS:
+            unit = raw[i + 1] if i + 1 < len(raw) else None
+            if unit and unit[3].lower() in _UNITS and unit[3].lower() not in _WEAK_ZERO | {"zero"}:
+                gap = text[end : unit[0]]
+                if gap in (" ", "-"):
+                    out.append(NumberToken(start, unit[1], _TENS[word] + _UNITS[unit[3].lower()], True))
+                    i += 2
+                    continue
+            out.append(NumberToken(start, end, _TENS[word] + "0", True))
+        elif word in _UNITS or word in _TEENS:
+            out.append(NumberToken(start, end, _UNITS.get(word) or _TEENS[word], True))
+        i += 1
+    return out
+
+
+def _is_quantity(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 1) : start]
+    after = text[end : end + 2]
+    return before in ("$", "\u20ac", "\u00a3", ".") or (len(after) == 2 and after[0] == "." and after[1].isdigit())
+
+
+def _joined(text: str, left: NumberToken, right: NumberToken) -> bool:
+    gap = text[left.end : right.start]
+    if len(gap) > _MAX_JOIN or not _JOIN.fullmatch(gap):
+        return False
+    # "12.5" or "1.2" between written digits is a decimal; a full stop joins only spoken words.
+    return not ("." in gap and not (left.spoken or right.spoken))
+
+
+def number_runs(text: str) -> list[NumberRun]:
+    """Every maximal run of number tokens in `text`, in order."""
+    runs: list[list[NumberToken]] = []
+    for token in _number_tokens(text):
+        if runs and _joined(text, runs[-1][-1], token):
+            runs[-1].append(token)
+        else:
+            runs.append([token])
+    return [NumberRun(tuple(_trim_weak_zeros(text, run))) for run in runs if _trim_weak_zeros(text, run)]
+
+
+def _trim_weak_zeros(text: str, run: list[NumberToken]) -> list[NumberToken]:
+    """Drop "o"/"oh" at the ends of a run ("oh, four one one ...") and runs made only of them."""
+    def weak(t: NumberToken) -> bool:
+        return text[t.start : t.end].lower() in _WEAK_ZERO
+
+    lo, hi = 0, len(run)
+    while lo < hi and weak(run[lo]):
+        lo += 1
+    while hi > lo and weak(run[hi - 1]):
+        hi -= 1
+    return run[lo:hi]
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def aba_valid(digits: str) -> bool:
+    """ABA routing number checksum (weights 3, 7, 1)."""
+    if len(digits) != 9:
+        return False
+    weights = (3, 7, 1) * 3
+    return sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 10 == 0
