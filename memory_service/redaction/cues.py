@@ -72,6 +72,14 @@ _WORD = re.compile(r"[A-Za-z0-9']+")
 # "last four of my social" asks for four digits of an SSN, not a whole one.
 _LAST_FOUR = re.compile(r"last\s+(?:four|4)(?:\s+digits)?", re.IGNORECASE)
 
+# Non-secret numbers an agent asks for; a bare answer to such a question is that number, not a card.
+_ASKABLE_IDENTIFIERS = frozenset({
+    "order number", "order no", "order id", "order", "tracking number", "tracking", "confirmation number",
+    "reference number", "case number", "ticket", "invoice", "phone number", "phone", "zip code", "zip",
+    "postal code", "member id", "customer id", "customer number", "serial number", "model number", "claim",
+    "rma",
+})  # fmt: skip
+
 CUE_WINDOW_BEFORE = 8  # words between the cue and the number
 CUE_WINDOW_AFTER = 3
 
@@ -114,12 +122,14 @@ def nearest_cue(text: str, cues: list[Cue], start: int, end: int, fits: set[str]
 
 
 def asked_kinds(context: str | None) -> list[str]:
-    """Secret kinds the previous agent utterance asked for, in the order it named them."""
+    """Kinds the previous agent utterance asked for, in the order it named them (NOT_SECRET included)."""
     if not context:
         return []
     kinds: list[str] = []
     for cue in find_cues(context):
-        if cue.kind != NOT_SECRET and cue.kind not in kinds:
+        if cue.kind == NOT_SECRET and context[cue.start : cue.end].lower() not in _ASKABLE_IDENTIFIERS:
+            continue  # "sorry about the refund" is not a question about a number
+        if cue.kind not in kinds:
             kinds.append(cue.kind)
     return kinds
 

@@ -44,7 +44,7 @@ def detect_secrets(text: str, *, context: str | None = None, patterns: Sequence[
     """Every secret in `text`; `context` is the agent utterance just before it (the question it answers)."""
     cues = find_cues(text)
     asked = asked_kinds(context)
-    found: list[Finding] = presidio_findings(text, lambda s, e: _not_secret_nearby(text, cues, s, e))
+    found = [f for f in presidio_findings(text) if not _claimed_by_non_secret(text, cues, asked, f)]
     for run in number_runs(text):
         finding = _card_in_run(text, run, cues, asked) or _classify_run(text, run, cues, asked)
         if finding:
@@ -57,6 +57,15 @@ def detect_secrets(text: str, *, context: str | None = None, patterns: Sequence[
 def _not_secret_nearby(text: str, cues: list[Cue], start: int, end: int) -> bool:
     cue = nearest_cue(text, cues, start, end, {k for k in _LENGTHS} | {NOT_SECRET})
     return cue is not None and cue.kind == NOT_SECRET
+
+
+def _claimed_by_non_secret(text: str, cues: list[Cue], asked: list[str], finding: Finding) -> bool:
+    """A nearer "tracking number" cue, or an agent who asked for an order number, overrules presidio."""
+    if _not_secret_nearby(text, cues, finding.start, finding.end):
+        return True
+    if finding.kind != SecretKind.CARD or NOT_SECRET not in asked or SecretKind.CARD in asked:
+        return False
+    return nearest_cue(text, cues, finding.start, finding.end, {SecretKind.CARD}) is None
 
 
 def _phone_shaped(run: NumberRun) -> bool:
@@ -72,6 +81,8 @@ def _card_in_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -
     if cue and cue.kind == NOT_SECRET:
         return None
     carded = cue is not None or SecretKind.CARD in asked
+    if not carded and NOT_SECRET in asked:
+        return None  # the agent asked for an order or tracking number, and this is the answer
     if _is_card(run.digits) and (carded or not _phone_shaped(run)):
         return _finding(run, SecretKind.CARD)
     if not carded:
@@ -98,7 +109,7 @@ def _classify_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) 
     if not run.spoken and run.groups() == [3, 2, 4]:
         # NNN-NN-NNNN is the SSN's own shape (phones are 3-3-4), unless a nearer cue says otherwise.
         return None if _not_secret_nearby(text, cues, run.start, run.end) else _finding(run, SecretKind.SSN)
-    if followed_by_unit(text, run.end):
+    if followed_by_unit(text, run.end) or _date_shaped(text, run):
         return None
     fits = {kind for kind, lengths in _LENGTHS.items() if len(digits) in lengths}
     if not fits:
@@ -107,9 +118,22 @@ def _classify_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) 
     if cue is not None:
         return None if cue.kind == NOT_SECRET else _finding(run, cue.kind)
     for kind in asked:
-        if kind in fits and not (_phone_shaped(run) and kind != SecretKind.BANK_ACCOUNT):
+        if kind in fits and kind != NOT_SECRET and not (_phone_shaped(run) and kind != SecretKind.BANK_ACCOUNT):
             return _finding(run, _routing_or_account(kind, digits))
     return None
+
+
+def _date_shaped(text: str, run: NumberRun) -> bool:
+    """2024-03-12, 12.03.2024, 3-12-24: dates are not secrets whatever cue is near."""
+    if run.spoken or not run.separators(text) <= {"-", ".", ""}:
+        return False
+    groups = run.groups()
+    values = [int(t.digits) for t in run.tokens]
+    if groups == [4, 2, 2]:
+        return 1 <= values[1] <= 12 and 1 <= values[2] <= 31
+    if len(groups) == 3 and groups[2] in (2, 4) and groups[0] <= 2 and groups[1] <= 2:
+        return 1 <= min(values[0], values[1]) <= 12 and max(values[0], values[1]) <= 31
+    return False
 
 
 def _routing_or_account(kind: str, digits: str) -> str:

@@ -27,7 +27,8 @@ _REPEAT = {"double": 2, "triple": 3}
 # "o"/"oh" are digits only next to other number words ("four oh one"), never on their own.
 _WEAK_ZERO = {"o", "oh"}
 
-_TOKEN = re.compile(r"\d+|[A-Za-z]+")
+# Letters and digits glued together ("1Z999AA1012", "ORD5521") are identifiers, never part of a run.
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
 # Between two tokens of one run: whitespace, commas, dashes, and at most one full stop.
 _JOIN = re.compile(r"[\s,\-\u2013\u2014]*\.?[\s,\-\u2013\u2014]*")
 _MAX_JOIN = 4
@@ -65,13 +66,21 @@ class NumberRun:
         """Digit counts of the written groups (spoken tokens each count as their own group)."""
         return [len(t.digits) for t in self.tokens]
 
+    def separators(self, text: str) -> set[str]:
+        return {text[a.end : b.start].strip() for a, b in zip(self.tokens, self.tokens[1:], strict=False)}
+
     def window(self, first: int, last: int) -> NumberRun:
         return NumberRun(self.tokens[first : last + 1])
 
 
 def _word_tokens(text: str) -> list[tuple[int, int, str, str]]:
-    """(start, end, kind, value) for every digit group and word; kind is 'd' digits or 'w' word."""
-    return [(m.start(), m.end(), "d" if m.group()[0].isdigit() else "w", m.group()) for m in _TOKEN.finditer(text)]
+    """(start, end, kind, value) for every token; kind is 'd' digits, 'w' a word or 'x' letters and digits."""
+    out = []
+    for m in _TOKEN.finditer(text):
+        value = m.group()
+        kind = "d" if value.isdigit() else "w" if value.isalpha() else "x"
+        out.append((m.start(), m.end(), kind, value))
+    return out
 
 
 def _number_tokens(text: str) -> list[NumberToken]:
@@ -105,18 +114,29 @@ def _number_tokens(text: str) -> list[NumberToken]:
     return out
 
 
+_CURRENCY = ("$", "\u20ac", "\u00a3")
+_CENTS_AFTER = re.compile(r"\.\d{1,2}(?!\d)")
+_AMOUNT_BEFORE = re.compile(r"[$\u20ac\u00a3][\d,]*\.$")
+
+
 def _is_quantity(text: str, start: int, end: int) -> bool:
+    """Amounts and decimals ("$120", "45.99", "1.5"); dotted groups ("4111.1111") are not quantities."""
     before = text[max(0, start - 1) : start]
-    after = text[end : end + 2]
-    return before in ("$", "\u20ac", "\u00a3", ".") or (len(after) == 2 and after[0] == "." and after[1].isdigit())
+    if before in _CURRENCY or _CENTS_AFTER.match(text, end):
+        return True
+    if before == ".":
+        return end - start <= 2 or bool(_AMOUNT_BEFORE.search(text, max(0, start - 20), start))
+    return False
 
 
 def _joined(text: str, left: NumberToken, right: NumberToken) -> bool:
     gap = text[left.end : right.start]
     if len(gap) > _MAX_JOIN or not _JOIN.fullmatch(gap):
         return False
-    # "12.5" or "1.2" between written digits is a decimal; a full stop joins only spoken words.
-    return not ("." in gap and not (left.spoken or right.spoken))
+    if "." in gap and not (left.spoken or right.spoken):
+        # "12.5" is a decimal; "4111.1111.1111.1111" and "219.09.9999" are groups written with dots.
+        return gap == "." and len(left.digits) >= 2 and len(right.digits) >= 2
+    return True
 
 
 def number_runs(text: str) -> list[NumberRun]:
