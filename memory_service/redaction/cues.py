@@ -91,8 +91,22 @@ class Cue:
     kind: str
 
 
+# "social" alone means the SSN ("last four of your social"), but not in "social media" or "social worker".
+_NOT_SSN_SOCIAL = re.compile(
+    r"\s+(?:media|network|networks|networking|worker|workers|services?|club|life|events?|skills|anxiety|"
+    r"distancing|studies|platforms?|apps?|sites?|justice|circle|gathering|science|security\s+office)\b",
+    re.IGNORECASE,
+)
+
+
 def find_cues(text: str) -> list[Cue]:
-    return [Cue(m.start(), m.end(), _PHRASE_KIND[m.group(1).lower()]) for m in _CUE_RE.finditer(text)]
+    cues = []
+    for m in _CUE_RE.finditer(text):
+        phrase = m.group(1).lower()
+        if phrase == "social" and _NOT_SSN_SOCIAL.match(text, m.end()):
+            continue
+        cues.append(Cue(m.start(), m.end(), _PHRASE_KIND[phrase]))
+    return cues
 
 
 def _words_between(text: str, start: int, end: int) -> int:
@@ -132,6 +146,18 @@ def asked_kinds(context: str | None) -> list[str]:
         if cue.kind not in kinds:
             kinds.append(cue.kind)
     return kinds
+
+
+_YEAR_AFTER = re.compile(
+    r"(?:\b(?:in|since|from|until|till|by|of|during|between|and|to|back\s+in|year|around|circa)\s+)$", re.IGNORECASE
+)
+
+
+def is_year(text: str, start: int, digits: str) -> bool:
+    """'in 2019', 'between 2014 and 2016': a year, whatever cue is near."""
+    return len(digits) == 4 and digits[:2] in ("19", "20") and bool(
+        _YEAR_AFTER.search(text, max(0, start - 12), start)
+    )
 
 
 def followed_by_unit(text: str, end: int) -> bool:

@@ -15,8 +15,10 @@ from memory_service.redaction.cues import (
     NOT_SECRET,
     Cue,
     asked_kinds,
+    asks_last_four,
     find_cues,
     followed_by_unit,
+    is_year,
     nearest_cue,
 )
 from memory_service.redaction.models import CustomPattern, Finding, SecretKind
@@ -46,7 +48,7 @@ def detect_secrets(text: str, *, context: str | None = None, patterns: Sequence[
     asked = asked_kinds(context)
     found = [f for f in presidio_findings(text) if not _claimed_by_non_secret(text, cues, asked, f)]
     for run in number_runs(text):
-        finding = _card_in_run(text, run, cues, asked) or _classify_run(text, run, cues, asked)
+        finding = _card_in_run(text, run, cues, asked) or _classify_run(text, run, cues, asked, context)
         if finding:
             found.append(finding)
     found += word_passcodes(text, asked)
@@ -104,14 +106,18 @@ def _is_card(digits: str) -> bool:
     return 13 <= len(digits) <= 19 and digits[0] in _CARD_PREFIX and luhn_valid(digits)
 
 
-def _classify_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -> Finding | None:
+def _classify_run(
+    text: str, run: NumberRun, cues: list[Cue], asked: list[str], context: str | None
+) -> Finding | None:
     digits = run.digits
     if not run.spoken and run.groups() == [3, 2, 4]:
         # NNN-NN-NNNN is the SSN's own shape (phones are 3-3-4), unless a nearer cue says otherwise.
         return None if _not_secret_nearby(text, cues, run.start, run.end) else _finding(run, SecretKind.SSN)
-    if followed_by_unit(text, run.end) or _date_shaped(text, run):
+    if followed_by_unit(text, run.end) or _date_shaped(text, run) or is_year(text, run.start, digits):
         return None
     fits = {kind for kind, lengths in _LENGTHS.items() if len(digits) in lengths}
+    if len(digits) == 4 and not (asks_last_four(text) or asks_last_four(context)):
+        fits.discard(SecretKind.SSN)  # four digits are an SSN only as "the last four of my social"
     if not fits:
         return None
     cue = nearest_cue(text, cues, run.start, run.end, fits | {NOT_SECRET})

@@ -36,9 +36,14 @@ _OWN = re.compile(r"\b(?:my|our)\b|\b(?:i|we)\s+(?:gave|sent|left|wrote|put|made
 
 _ADDRESSEE = r"(?:you|the\s+(?:ai|assistant|bot|model|system)|ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|claude)"
 _ROLE_PLAY = re.compile(
-    r"\b(?:pretend|imagine|suppose)\s+(?:that\s+)?(?:you(?:'re|\s+are|\s+were)|to\s+be)\b"
+    # "pretend you are a/an/the X" takes on a role; "pretend you're running" or "I'd pretend to be" does not.
+    r"\b(?:pretend|imagine)\s+(?:that\s+)?you(?:'re|\s+are|\s+were)\s+(?:now\s+)?(?:an?|the|no\s+longer|"
+    r"not\s+an?|DAN|my\s+(?:grandma|grandmother|late))\b"
+    # Asked of the assistant: "I want you to pretend...", or said as a command at a sentence start.
+    r"|\byou\s+to\s+(?:pretend|roleplay|role-play|act\s+as|behave\s+as)\b"
+    r"|(?:^|[.!?:]\s+|\bplease\s+|\bnow\s+)(?:pretend|roleplay|role-play)\s+(?:to\s+be|as|that\s+you)\b"
     r"|\byou\s+are\s+(?:now|no\s+longer|from\s+now\s+on)\s+(?:a|an|the|in|called|named|free|DAN|unrestricted|"
-    r"jailbroken|my)\b"
+    r"jailbroken)\b"
     r"|\b(?:act|behave|respond|answer|reply|roleplay|role-play|play)\s+(?:as|like)\s+(?:if\s+you|an?\s+"
     r"(?:ai|assistant|bot|model|unfiltered|unrestricted|evil|different)|DAN|my\s+(?:grandma|grandmother))\b"
     r"|\bfrom\s+now\s+on,?\s+(?:you|" + _ADDRESSEE + r")\s+(?:will|must|shall|are|should|only|always|never)\b"
@@ -55,9 +60,9 @@ _REVEAL = re.compile(
     re.IGNORECASE,
 )
 # Chat-protocol syntax: speaker tags at a line start, special tokens, tool-call markup or JSON.
+_TAG = r"(?:system|assistant|developer|ai|bot|sys|instructions?)"
 _SPEAKER_TAG = re.compile(
-    r"(?:^|\n)\s*(?:#+\s*)?[\[<(]?\s*(?:system|assistant|developer|ai|bot|sys|instruction|instructions)"
-    r"\s*[\]>)]?\s*(?::|>>|\n)",
+    rf"(?:^|\n)\s*(?:#+\s*)?(?:\[\s*{_TAG}\s*\]|<\s*{_TAG}\s*>|\(\s*{_TAG}\s*\)|{_TAG}\s*(?::|>>|\n))",
     re.IGNORECASE,
 )
 _SPECIAL_TOKEN = re.compile(
