@@ -21,14 +21,14 @@ _CUE_PHRASES: dict[str, tuple[str, ...]] = {
         "three digit code", "3 digit code", "three-digit code", "3-digit code", "four digit code on the front",
         "code on the back", "number on the back", "digits on the back", "cvv2", "cvv", "cvc", "csc", "cid",
     ),
-    SecretKind.PIN: ("pin number", "pin code", "security pin", "pin"),
+    SecretKind.PIN: ("personal identification number", "pin number", "pin code", "security pin", "pin"),
     SecretKind.PASSCODE: (
         "verbal password", "voice password", "security word", "secret word", "security phrase", "passphrase",
         "pass phrase", "passcode", "pass code", "password", "passwd", "access code", "one-time code",
         "one time code", "one-time passcode", "verification code", "otp",
     ),
     SecretKind.SSN: (
-        "social security number", "social security", "social security no", "ss number", "ssn", "social",
+        "social security number", "social security", "social security no", "ss number", "ss#", "ssn", "social",
     ),
     SecretKind.CARD: (
         "credit card", "debit card", "card number", "card no", "long number", "card", "visa", "mastercard",
@@ -51,7 +51,7 @@ _CUE_PHRASES: dict[str, tuple[str, ...]] = {
         "charged", "paid", "refund", "price", "january", "february", "march", "april", "june", "july",
         "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul",
         "aug", "sep", "sept", "oct", "nov", "dec", "born", "birthday", "date of birth", "dob", "expires", "expiry",
-        "expiration", "exp", "valid thru", "quantity", "units", "pieces", "items", "version", "route",
+        "expiration", "exp", "valid thru", "ending in", "ending with", "ends in", "ends with", "quantity", "units", "pieces", "items", "version", "route",
     ),
 }  # fmt: skip
 

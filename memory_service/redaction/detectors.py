@@ -71,10 +71,17 @@ def _claimed_by_non_secret(text: str, cues: list[Cue], asked: list[str], finding
 
 
 def _phone_shaped(run: NumberRun) -> bool:
+    """Written as a phone number: 415-555-0132, (415) 555 0132, 1 415 555 0132, 555-0132."""
     groups = run.groups()
-    return any(tuple(groups[i : i + 3]) == _PHONE_SHAPE for i in range(len(groups) - 2)) or (
-        len(groups) >= 4 and groups[0] == 1 and tuple(groups[1:4]) == _PHONE_SHAPE
-    )
+    if run.spoken:
+        return False
+    return any(tuple(groups[i : i + 3]) == _PHONE_SHAPE for i in range(len(groups) - 2)) or groups == [3, 4]
+
+
+def _names_the_number(text: str, cue: Cue) -> bool:
+    """'account number', 'acct #', 'routing number': a cue that says the number itself is the secret."""
+    phrase = text[cue.start : cue.end].lower()
+    return cue.kind != NOT_SECRET and any(word in phrase for word in ("number", " no", "#", "routing", "pin"))
 
 
 def _card_in_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -> Finding | None:
@@ -121,6 +128,8 @@ def _classify_run(
     if not fits:
         return None
     cue = nearest_cue(text, cues, run.start, run.end, fits | {NOT_SECRET})
+    if cue is not None and _phone_shaped(run) and not _names_the_number(text, cue):
+        return None  # "the phone on my account is 415-555-0132": shaped as a phone, and not called an account number
     if cue is not None:
         return None if cue.kind == NOT_SECRET else _finding(run, cue.kind)
     for kind in asked:

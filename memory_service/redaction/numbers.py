@@ -29,8 +29,8 @@ _WEAK_ZERO = {"o", "oh"}
 
 # Letters and digits glued together ("1Z999AA1012", "ORD5521") are identifiers, never part of a run.
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-# Between two tokens of one run: whitespace, commas, dashes, and at most one full stop.
-_JOIN = re.compile(r"[\s,\-\u2013\u2014]*\.?[\s,\-\u2013\u2014]*")
+# Between two tokens of one run: whitespace, commas, dashes, brackets ("(415) 555"), at most one full stop.
+_JOIN = re.compile(r"[\s,\-\u2013\u2014()]*\.?[\s,\-\u2013\u2014()]*")
 _MAX_JOIN = 4
 
 

@@ -266,3 +266,21 @@ def test_latency_per_utterance_is_a_fraction_of_a_millisecond() -> None:
         redact(text, context="What's the security code on the back?")
     per_utterance_ms = (time.perf_counter() - started) / len(utterances) * 1000
     assert per_utterance_ms < 5, per_utterance_ms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the phone number on my account is 415-555-0132",
+        "my account, you can reach me at (415) 555-0132",
+        "the PIN for the card ending in 4242 doesn't work",
+        "Vine was a social media app between 2014 and 2016",
+        "I set my PIN in 2019",
+    ],
+)
+def test_phones_and_years_near_secret_words_survive(text: str) -> None:
+    assert redact(text).text == text
+
+
+def test_a_number_called_an_account_number_is_one_even_when_shaped_like_a_phone() -> None:
+    assert redact("account number 415-555-0132").text == "account number [account number ending 0132]"
