@@ -7,6 +7,7 @@ number as it is, which is how order numbers, phone numbers and ZIP codes survive
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -51,7 +52,8 @@ _CUE_PHRASES: dict[str, tuple[str, ...]] = {
         "charged", "paid", "refund", "price", "january", "february", "march", "april", "june", "july",
         "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul",
         "aug", "sep", "sept", "oct", "nov", "dec", "born", "birthday", "date of birth", "dob", "expires", "expiry",
-        "expiration", "exp", "valid thru", "ending in", "ending with", "ends in", "ends with", "quantity", "units", "pieces", "items", "version", "route",
+        "expiration", "exp", "valid thru", "ending in", "ending with", "ends in", "ends with",
+        "quantity", "units", "pieces", "items", "version", "route",
     ),
 }  # fmt: skip
 
@@ -118,21 +120,29 @@ def _crosses_sentence(text: str, start: int, end: int) -> bool:
     return bool(re.search(r"[.!?;]\s+[A-Z]|\n", text[start:end]))
 
 
+# Eight words (or three) never span more than this many characters; checking only cues this close keeps a
+# long utterance linear instead of comparing every number with every cue.
+_CHARS_BEFORE = 200
+_CHARS_AFTER = 80
+
+
 def nearest_cue(text: str, cues: list[Cue], start: int, end: int, fits: set[str]) -> Cue | None:
-    """The nearest cue of a kind in `fits` for the number at [start, end): before it, else just after it."""
-    before = [
-        c for c in cues
-        if c.end <= start and c.kind in fits and _words_between(text, c.end, start) <= CUE_WINDOW_BEFORE
-        and not _crosses_sentence(text, c.end, start)
-    ]  # fmt: skip
-    if before:
-        return max(before, key=lambda c: c.end)
-    after = [
-        c for c in cues
-        if c.start >= end and c.kind in fits and _words_between(text, end, c.start) <= CUE_WINDOW_AFTER
-        and not _crosses_sentence(text, end, c.start)
-    ]  # fmt: skip
-    return min(after, key=lambda c: c.start) if after else None
+    """The nearest cue of a kind in `fits` for the number at [start, end): before it, else just after it.
+
+    `cues` are in text order (as find_cues returns them).
+    """
+    lo = bisect.bisect_left(cues, start - _CHARS_BEFORE, key=lambda c: c.end)
+    hi = bisect.bisect_right(cues, end + _CHARS_AFTER, key=lambda c: c.start)
+    near = cues[lo:hi]
+    for cue in reversed([c for c in near if c.end <= start and c.kind in fits]):
+        if _words_between(text, cue.end, start) > CUE_WINDOW_BEFORE or _crosses_sentence(text, cue.end, start):
+            break  # a farther cue is farther still
+        return cue
+    for cue in (c for c in near if c.start >= end and c.kind in fits):
+        if _words_between(text, end, cue.start) > CUE_WINDOW_AFTER or _crosses_sentence(text, end, cue.start):
+            break
+        return cue
+    return None
 
 
 def asked_kinds(context: str | None) -> list[str]:

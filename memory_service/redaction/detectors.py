@@ -98,12 +98,18 @@ def _card_in_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -
         # Inside a longer run (card then CVV, two phone numbers) only a stated card counts.
         return None
     best: NumberRun | None = None
-    n = len(run.tokens)
-    for first in range(n):
-        for last in range(first, n):
-            part = run.window(first, last)
-            if _is_card(part.digits) and (best is None or len(part.digits) > len(best.digits)):
-                best = part
+    digits = run.digits
+    offsets = [0]
+    for token in run.tokens:
+        offsets.append(offsets[-1] + len(token.digits))
+    best_length = 0
+    for first in range(len(run.tokens)):
+        for last in range(first, len(run.tokens)):
+            length = offsets[last + 1] - offsets[first]
+            if length > 19:
+                break  # bounded: a run of any length costs at most 19 windows per start
+            if length > best_length and _is_card(digits[offsets[first] : offsets[last + 1]]):
+                best, best_length = run.window(first, last), length
     if best is None and len(run.digits) in _LENGTHS[SecretKind.CARD]:
         best = run  # the card was asked for or named; a misread digit still exposes the rest of it
     return _finding(best, SecretKind.CARD) if best else None
