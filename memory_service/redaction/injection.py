@@ -26,7 +26,8 @@ _AI_OBJECT = (
     r"(?:instructions?|prompts?|system\s+(?:prompt|message)|directives?|guidelines?|guardrails?|rules?|"
     r"programming|training|constraints?|restrictions?|policies|polic(?:y)|safety|filters?|settings|"
     r"context|commands?|orders\s+(?:you|from)|everything(?:\s+(?:above|before|else|prior))?|"
-    r"all\s+(?:of\s+)?(?:the\s+)?(?:above|prior|previous|earlier)|what\s+(?:you\s+were|i)\s+(?:told|said))"
+    r"all\s+(?:of\s+)?(?:the\s+)?(?:above|prior|previous|earlier)|(?:the\s+)?above|the\s+foregoing|"
+    r"what\s+(?:you\s+were|i)\s+(?:told|said))"
 )
 _OBJECT_LEAD = r"(?:(?:all|any|every|of|the|your|these|those|its|prior|previous|above|earlier|preceding|original|"
 _OBJECT_LEAD += r"initial|existing|current|default|safety|system|developer|openai|old)\s+){0,4}"
@@ -44,8 +45,9 @@ _ROLE_PLAY = re.compile(
     r"|(?:^|[.!?:]\s+|\bplease\s+|\bnow\s+)(?:pretend|roleplay|role-play)\s+(?:to\s+be|as|that\s+you)\b"
     r"|\byou\s+are\s+(?:now|no\s+longer|from\s+now\s+on)\s+(?:a|an|the|in|called|named|free|DAN|unrestricted|"
     r"jailbroken)\b"
-    r"|\b(?:act|behave|respond|answer|reply|roleplay|role-play|play)\s+(?:as|like)\s+(?:if\s+you|an?\s+"
-    r"(?:ai|assistant|bot|model|unfiltered|unrestricted|evil|different)|DAN|my\s+(?:grandma|grandmother))\b"
+    r"|\b(?:act|behave|respond|answer|reply|roleplay|role-play|play)\s+(?:as|like)\s+(?:if\s+you\s+(?:are|were|had|"
+    r"have)|an?\s+(?:[\w-]+\s+){0,3}(?:ai|assistant|bot|chatbot|model|llm|admin|administrator|hacker|unfiltered|"
+    r"unrestricted|evil)|DAN|my\s+(?:grandma|grandmother))\b"
     r"|\bfrom\s+now\s+on,?\s+(?:you|" + _ADDRESSEE + r")\s+(?:will|must|shall|are|should|only|always|never)\b"
     r"|\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|god|debug|admin|dan|jailbreak|unrestricted)\s+mode\b"
     r"|\bjailbreak(?:en|ing)?\b|\bdo\s+anything\s+now\b",
@@ -59,10 +61,21 @@ _REVEAL = re.compile(
     r"(?!\s+(?:for|to|on|about)\s+(?:return|refund|exchange|ship|deliver|cancel|the\s+(?:return|refund|product)))",
     re.IGNORECASE,
 )
+_REVEAL_ABOVE = re.compile(
+    r"\b(?:repeat|print|output|show|reveal|copy|recite)\s+(?:me\s+)?(?:everything|all|the\s+(?:text|words|lines|"
+    r"message)|what(?:'s|\s+is|\s+was)?)\s+(?:written\s+)?(?:above|before\s+this|prior\s+to\s+this)"
+    r"|\bwhat\s+(?:were|are|was)\s+you\s+(?:told|instructed|programmed|prompted)\b",
+    re.IGNORECASE,
+)
 # Chat-protocol syntax: speaker tags at a line start, special tokens, tool-call markup or JSON.
-_TAG = r"(?:system|assistant|developer|ai|bot|sys|instructions?)"
+_TAG = r"(?:system|assistant|developer|ai|bot|sys|human|instructions?)"
 _SPEAKER_TAG = re.compile(
     rf"(?:^|\n)\s*(?:#+\s*)?(?:\[\s*{_TAG}\s*\]|<\s*{_TAG}\s*>|\(\s*{_TAG}\s*\)|{_TAG}\s*(?::|>>|\n))",
+    re.IGNORECASE,
+)
+_HEADER = re.compile(
+    r"(?:^|\n|[.!]\s+)\s*(?:system|admin|administrator|developer|root)\s+(?:override|prompt|message|instructions?|"
+    r"command|mode|directive)\b|(?:^|\n)\s*action\s+input\s*:|\[TOOL_CALLS\]",
     re.IGNORECASE,
 )
 _SPECIAL_TOKEN = re.compile(
@@ -88,9 +101,19 @@ _AI_ADDRESS = re.compile(
     rf"model|large\s+language\s+model|llm|chatbot))\b",
     re.IGNORECASE,
 )
+_AI_MUST = re.compile(
+    r"\b(?:the\s+)?(?:ai|assistant|bot|chatbot|model|llm|system)\s+(?:must|should|will|shall|needs?\s+to|has\s+to|is\s+to)"
+    r"\s+(?:now\s+)?(?:ignore|approve|grant|reveal|disregard|comply|obey|always|never|only|respond|reply|say|output|"
+    r"mark|classify|treat|record|remember|store|tag|flag|forget)\b"
+    r"|\b(?:note|message|reminder|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:future|next|all|any|other)\s+"
+    r"(?:agents?|ai|assistants?|bots?|models?|systems?)\b",
+    re.IGNORECASE,
+)
 _UNCHECKED = re.compile(
     r"\bwithout\s+(?:checking|verifying|verification|asking|confirmation|confirming|approval|question)"
-    r"|\b(?:no|without)\s+(?:restrictions|limits|filters|rules)\b|\bregardless\s+of\s+(?:policy|the\s+rules)",
+    r"|\b(?:no|without)\s+(?:restrictions|limits|filters|rules)\b|\bregardless\s+of\s+(?:policy|the\s+rules)"
+    r"|\b(?:always|automatically)\s+(?:approve|grant|accept|refund|authori[sz]e)|\bnever\s+(?:question|verify|"
+    r"check|ask\s+for\s+(?:id|verification))",
     re.IGNORECASE,
 )
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -99,6 +122,8 @@ _ZERO_WIDTH = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("role_play", _ROLE_PLAY),
     ("prompt_reveal", _REVEAL),
+    ("prompt_reveal_above", _REVEAL_ABOVE),
+    ("header", _HEADER),
     ("speaker_tag", _SPEAKER_TAG),
     ("special_token", _SPECIAL_TOKEN),
     ("tool_call_json", _TOOL_JSON),
@@ -107,6 +132,7 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = (
 _WEAK: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("new_instructions", _NEW_ORDERS),
     ("addresses_ai", _AI_ADDRESS),
+    ("ai_must", _AI_MUST),
     ("bypass_checks", _UNCHECKED),
 )
 
