@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from memory_service.redaction.models import SecretKind
 
-NOT_SECRET = "not_secret"
+NOT_SECRET = "not_secret"  # identifiers: order, tracking, phone, ZIP...
+QUANTITY = "quantity"  # amounts, dates, expiry
 
 # Longest phrases first so that "security code" wins over "security" and "zip code" over "code".
 _CUE_PHRASES: dict[str, tuple[str, ...]] = {
@@ -43,17 +44,21 @@ _CUE_PHRASES: dict[str, tuple[str, ...]] = {
     NOT_SECRET: (
         "order number", "order no", "order id", "order", "tracking number", "tracking", "confirmation number",
         "confirmation", "reference number", "reference", "ref", "case number", "case", "ticket", "invoice",
-        "receipt", "claim", "rma", "return", "phone number", "phone", "cell", "mobile", "telephone", "call me",
+        "receipt", "claim", "rma", "phone number", "phone", "cell", "mobile", "telephone", "call me",
         "call", "text me", "fax", "extension", "ext", "zip code", "zip", "postal code", "postcode", "area code",
         "promo code", "discount code", "coupon code", "gift card code", "model number", "model", "serial number",
         "serial", "sku", "item", "part number", "flight", "reservation", "booking", "member id", "membership",
         "loyalty", "customer id", "customer number", "user id", "username", "apartment", "apt", "suite",
-        "street", "unit", "room", "total", "balance", "amount",
-        "charged", "paid", "refund", "price", "january", "february", "march", "april", "june", "july",
-        "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul",
-        "aug", "sep", "sept", "oct", "nov", "dec", "born", "birthday", "date of birth", "dob", "expires", "expiry",
-        "expiration", "exp", "valid thru", "ending in", "ending with", "ends in", "ends with",
-        "quantity", "units", "pieces", "items", "version", "route",
+        "street", "unit", "room", "version", "route",
+    ),
+    # Amounts, dates and expiry: they keep short numbers as they are, but never a checksum-valid card or IBAN
+    # ("please refund to NL91 ABNA ...", "charge it to 4111 ... expiry 06/26").
+    QUANTITY: (
+        "total", "balance", "amount", "charged", "paid", "refund", "price", "return", "january", "february",
+        "march", "april", "june", "july", "august", "september", "october", "november", "december", "jan", "feb",
+        "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "born", "birthday",
+        "date of birth", "dob", "expires", "expiry", "expiration", "exp", "valid thru", "ending in",
+        "ending with", "ends in", "ends with", "quantity", "units", "pieces", "items",
     ),
 }  # fmt: skip
 
@@ -126,7 +131,9 @@ _CHARS_BEFORE = 200
 _CHARS_AFTER = 80
 
 
-def nearest_cue(text: str, cues: list[Cue], start: int, end: int, fits: set[str]) -> Cue | None:
+def nearest_cue(
+    text: str, cues: list[Cue], start: int, end: int, fits: set[str], *, after: bool = True
+) -> Cue | None:
     """The nearest cue of a kind in `fits` for the number at [start, end): before it, else just after it.
 
     `cues` are in text order (as find_cues returns them).
@@ -138,7 +145,7 @@ def nearest_cue(text: str, cues: list[Cue], start: int, end: int, fits: set[str]
         if _words_between(text, cue.end, start) > CUE_WINDOW_BEFORE or _crosses_sentence(text, cue.end, start):
             break  # a farther cue is farther still
         return cue
-    for cue in (c for c in near if c.start >= end and c.kind in fits):
+    for cue in (c for c in near if after and c.start >= end and c.kind in fits):
         if _words_between(text, end, cue.start) > CUE_WINDOW_AFTER or _crosses_sentence(text, end, cue.start):
             break
         return cue
@@ -151,7 +158,9 @@ def asked_kinds(context: str | None) -> list[str]:
         return []
     kinds: list[str] = []
     for cue in find_cues(context):
-        if cue.kind == NOT_SECRET and context[cue.start : cue.end].lower() not in _ASKABLE_IDENTIFIERS:
+        if cue.kind == QUANTITY or (
+            cue.kind == NOT_SECRET and context[cue.start : cue.end].lower() not in _ASKABLE_IDENTIFIERS
+        ):
             continue  # "sorry about the refund" is not a question about a number
         if cue.kind not in kinds:
             kinds.append(cue.kind)

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from memory_service.redaction.cues import (
     NOT_SECRET,
+    QUANTITY,
     Cue,
     asked_kinds,
     asks_last_four,
@@ -21,6 +22,7 @@ from memory_service.redaction.cues import (
     is_year,
     nearest_cue,
 )
+from memory_service.redaction.iban import iban_findings
 from memory_service.redaction.models import CustomPattern, Finding, SecretKind
 from memory_service.redaction.numbers import NumberRun, aba_valid, luhn_valid, number_runs
 from memory_service.redaction.passwords import word_passcodes
@@ -51,13 +53,15 @@ def detect_secrets(text: str, *, context: str | None = None, patterns: Sequence[
         finding = _card_in_run(text, run, cues, asked) or _classify_run(text, run, cues, asked, context)
         if finding:
             found.append(finding)
+    found += [f for f in iban_findings(text) if not _claimed_by_non_secret(text, cues, asked, f)]
     found += word_passcodes(text, asked)
     found += _custom_findings(text, patterns)
     return _non_overlapping(found)
 
 
 def _not_secret_nearby(text: str, cues: list[Cue], start: int, end: int) -> bool:
-    cue = nearest_cue(text, cues, start, end, {k for k in _LENGTHS} | {NOT_SECRET})
+    """An identifier cue ("tracking number") nearer before the number than any secret cue."""
+    cue = nearest_cue(text, cues, start, end, set(_LENGTHS) | {NOT_SECRET}, after=False)
     return cue is not None and cue.kind == NOT_SECRET
 
 
@@ -81,12 +85,13 @@ def _phone_shaped(run: NumberRun) -> bool:
 def _names_the_number(text: str, cue: Cue) -> bool:
     """'account number', 'acct #', 'routing number': a cue that says the number itself is the secret."""
     phrase = text[cue.start : cue.end].lower()
-    return cue.kind != NOT_SECRET and any(word in phrase for word in ("number", " no", "#", "routing", "pin"))
+    naming = ("number", " no", "#", "routing", "pin")
+    return cue.kind not in (NOT_SECRET, QUANTITY) and any(word in phrase for word in naming)
 
 
 def _card_in_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -> Finding | None:
     """A Luhn-valid 13-19 digit card: the whole run, or (with a card cue) an aligned part of it."""
-    cue = nearest_cue(text, cues, run.start, run.end, {SecretKind.CARD, NOT_SECRET})
+    cue = nearest_cue(text, cues, run.start, run.end, {SecretKind.CARD, NOT_SECRET}, after=False)
     if cue and cue.kind == NOT_SECRET:
         return None
     carded = cue is not None or SecretKind.CARD in asked
@@ -133,11 +138,11 @@ def _classify_run(
         fits.discard(SecretKind.SSN)  # four digits are an SSN only as "the last four of my social"
     if not fits:
         return None
-    cue = nearest_cue(text, cues, run.start, run.end, fits | {NOT_SECRET})
+    cue = nearest_cue(text, cues, run.start, run.end, fits | {NOT_SECRET, QUANTITY})
     if cue is not None and _phone_shaped(run) and not _names_the_number(text, cue):
         return None  # "the phone on my account is 415-555-0132": shaped as a phone, and not called an account number
     if cue is not None:
-        return None if cue.kind == NOT_SECRET else _finding(run, cue.kind)
+        return None if cue.kind in (NOT_SECRET, QUANTITY) else _finding(run, cue.kind)
     for kind in asked:
         if kind in fits and kind != NOT_SECRET and not (_phone_shaped(run) and kind != SecretKind.BANK_ACCOUNT):
             return _finding(run, _routing_or_account(kind, digits))

@@ -83,7 +83,7 @@ def _word_tokens(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
-def _number_tokens(text: str) -> list[NumberToken]:
+def number_tokens(text: str) -> list[NumberToken]:
     """Turn digit groups and number words into NumberTokens; repeat words and tens fold into the next word."""
     raw = _word_tokens(text)
     out: list[NumberToken] = []
@@ -92,8 +92,8 @@ def _number_tokens(text: str) -> list[NumberToken]:
         start, end, kind, value = raw[i]
         word = value.lower()
         if kind == "d":
-            # Decimals and amounts ("45.99", "$120") are quantities, not identifiers.
-            if not _is_quantity(text, start, end):
+            # Decimals and amounts ("45.99", "$120") are quantities; "ACCT-1657", "ORD-55" are reference codes.
+            if not _is_quantity(text, start, end) and not _prefixed_code(text, start):
                 out.append(NumberToken(start, end, value, False))
         elif word in _REPEAT and i + 1 < len(raw) and raw[i + 1][3].lower() in _UNITS:
             nxt = raw[i + 1]
@@ -129,6 +129,13 @@ def _is_quantity(text: str, start: int, end: int) -> bool:
     return False
 
 
+_CODE_PREFIX = re.compile(r"[A-Za-z]{2,}[-_]$")
+
+
+def _prefixed_code(text: str, start: int) -> bool:
+    return bool(_CODE_PREFIX.search(text, max(0, start - 12), start))
+
+
 def _joined(text: str, left: NumberToken, right: NumberToken) -> bool:
     gap = text[left.end : right.start]
     if len(gap) > _MAX_JOIN or not _JOIN.fullmatch(gap):
@@ -142,7 +149,7 @@ def _joined(text: str, left: NumberToken, right: NumberToken) -> bool:
 def number_runs(text: str) -> list[NumberRun]:
     """Every maximal run of number tokens in `text`, in order."""
     runs: list[list[NumberToken]] = []
-    for token in _number_tokens(text):
+    for token in number_tokens(text):
         if runs and _joined(text, runs[-1][-1], token):
             runs[-1].append(token)
         else:
@@ -151,16 +158,19 @@ def number_runs(text: str) -> list[NumberRun]:
 
 
 def _trim_weak_zeros(text: str, run: list[NumberToken]) -> list[NumberToken]:
-    """Drop "o"/"oh" at the ends of a run ("oh, four one one ...") and runs made only of them."""
+    """Drop a leading "oh," that is an interjection ("oh, four one ...") and runs made only of "oh"s.
+
+    A trailing "oh" stays: "nine two oh" ends in a zero.
+    """
     def weak(t: NumberToken) -> bool:
         return text[t.start : t.end].lower() in _WEAK_ZERO
 
-    lo, hi = 0, len(run)
-    while lo < hi and weak(run[lo]):
+    if all(weak(t) for t in run):
+        return []
+    lo = 0
+    while lo < len(run) - 1 and weak(run[lo]) and text[run[lo].end : run[lo].end + 1] in (",", "!", "."):
         lo += 1
-    while hi > lo and weak(run[hi - 1]):
-        hi -= 1
-    return run[lo:hi]
+    return run[lo:]
 
 
 def luhn_valid(digits: str) -> bool:
