@@ -72,36 +72,40 @@ class Tally:
         return f"{100 * self.hit[key] / self.total[key]:6.2f}% ({self.hit[key]}/{self.total[key]})"
 
 
-def score_secrets(seed: int, dump: list[dict[str, Any]] | None) -> tuple[Tally, Tally, list[float]]:
+def _timed(text: str, context: str | None, latencies: list[tuple[float, float]]) -> str:
+    """Redact, recording (wall, CPU) seconds: on a shared machine the wall time includes waiting for a core."""
+    wall, cpu = time.perf_counter(), time.thread_time()
+    result = redact(text, context=context).text
+    latencies.append((time.perf_counter() - wall, time.thread_time() - cpu))
+    return result
+
+
+def score_secrets(seed: int, dump: list[dict[str, Any]] | None) -> tuple[Tally, Tally, list[tuple[float, float]]]:
     from datagen import secrets as gen
 
     positives, negatives = gen.generate(seed)
     recall, false_pos = Tally(), Tally()
-    latencies: list[float] = []
+    latencies: list[tuple[float, float]] = []
     for example in positives:
-        started = time.perf_counter()
-        result = redact(example.text, context=_last_agent(example.context))
-        latencies.append(time.perf_counter() - started)
+        redacted = _timed(example.text, _last_agent(example.context), latencies)
         all_gone = True
         for span in example.spans:
-            gone = _secret_gone(example.text, result.text, span)
+            gone = _secret_gone(example.text, redacted, span)
             all_gone &= gone
             recall.add(f"{span.kind} ({example.form})", gone)
             recall.add("all secrets", gone)
         recall.add("utterances, every secret gone", all_gone)
         if dump is not None and not all_gone:
             dump.append({"id": example.id, "kind": example.kind, "form": example.form, "text": example.text,
-                         "context": example.context, "redacted": result.text, "miss": "secret kept"})
+                         "context": example.context, "redacted": redacted, "miss": "secret kept"})
     for example in negatives:
-        started = time.perf_counter()
-        result = redact(example.text, context=_last_agent(example.context))
-        latencies.append(time.perf_counter() - started)
-        changed = result.text != example.text
+        redacted = _timed(example.text, _last_agent(example.context), latencies)
+        changed = redacted != example.text
         false_pos.add(f"{example.kind} ({example.form})", changed)
         false_pos.add("all negatives", changed)
         if dump is not None and changed:
             dump.append({"id": example.id, "kind": example.kind, "form": example.form, "text": example.text,
-                         "context": example.context, "redacted": result.text, "miss": "negative changed"})
+                         "context": example.context, "redacted": redacted, "miss": "negative changed"})
     return recall, false_pos, latencies
 
 
@@ -196,9 +200,11 @@ def main() -> None:
     held_recall, held_fp, held_lat = score_secrets(gen.HELD_OUT_SEED, None)
     _table("secret recall (secret gone)", dev_recall, held_recall)
     _table("false positives (negative changed)", dev_fp, held_fp)
-    latencies = sorted(dev_lat + held_lat)
-    print(f"\nlatency per utterance: mean {1000 * sum(latencies) / len(latencies):.3f} ms, "
-          f"p99 {1000 * latencies[int(0.99 * len(latencies))]:.3f} ms, max {1000 * latencies[-1]:.3f} ms")
+    for name, column in (("wall", 0), ("CPU", 1)):
+        times = sorted(pair[column] for pair in dev_lat + held_lat)
+        print(f"\nlatency per utterance ({name}): mean {1000 * sum(times) / len(times):.3f} ms, "
+              f"p99 {1000 * times[int(0.99 * len(times))]:.3f} ms, max {1000 * times[-1]:.3f} ms", end="")
+    print()
     for name, seed in (("dev", gen.DEV_SEED), ("held-out", gen.HELD_OUT_SEED)):
         print(f"issue-13 call ({name}): {issue_call(seed)}")
     dev_inj = score_injections(gen.DEV_SEED, dump)

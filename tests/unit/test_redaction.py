@@ -284,3 +284,49 @@ def test_phones_and_years_near_secret_words_survive(text: str) -> None:
 
 def test_a_number_called_an_account_number_is_one_even_when_shaped_like_a_phone() -> None:
     assert redact("account number 415-555-0132").text == "account number [account number ending 0132]"
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("iban f r one four three oh six two eight four one eight four one seven two seven three seven four "
+         "nine nine five two five nine", None),
+        ("my iban is g b eight two w e s t one two three four five six nine eight seven six five four three two",
+         "[IBAN ending 5432]"),
+        ("please refund to gb82west12345698765432", "[IBAN ending 5432]"),
+    ],
+)
+def test_spelled_and_lower_case_ibans(text: str, label: str | None) -> None:
+    result = redact(text)
+    if label is None:  # a made-up checksum: not an IBAN
+        assert result.text == text
+    else:
+        assert label in result.text, result.text
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "gone"),
+    [
+        ("Can you charge it to 3782 822463 10005? Expiry 06/26.", "[card ending 0005]", "822463"),
+        ("four one one one, one one one one, one one one one, one one one one and it expires oh four twenty eight",
+         "[card ending 1111]", "one one one one,"),
+        ("the cvv is nine two oh", "[CVV]", "nine two oh"),
+        ("pin bluebird99", "[PIN]", "bluebird99"),
+        ("the passcode on the account is harbor38", "[passcode]", "harbor38"),
+    ],
+)
+def test_cards_before_their_expiry_trailing_zeros_and_word_codes(text: str, label: str, gone: str) -> None:
+    result = redact(text)
+    assert label in result.text and gone not in result.text, result.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My account number is ACCT-16574523, it's on the bill.",
+        "my account is password-protected",
+        "oh, I see",
+    ],
+)
+def test_reference_codes_and_words_survive(text: str) -> None:
+    assert redact(text).text == text
