@@ -236,7 +236,7 @@ def make_address(country: str, rng: random.Random) -> Address:
         postcode = (
             f"{district} {rng.randint(1, 9)}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}{rng.choice('ABDEFGHJLNPQRSTUWXYZ')}"
         )
-        return Address(country, min(number, 240), street, unit, city, "", "", postcode)
+        return Address(country, rng.randint(1, 240), street, unit, city, "", "", postcode)
     unit = rng.choice(["", "", "", f"Apt {rng.randint(1, 30)}{rng.choice('ABCD')}", f"Unit {rng.randint(2, 40)}",
                        f"Suite {rng.randint(1, 9)}00"])  # fmt: skip
     if country == "US":
