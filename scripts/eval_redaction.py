@@ -26,7 +26,7 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -114,7 +114,8 @@ def score_injections(seed: int, dump: list[dict[str, Any]] | None) -> dict[str, 
         from datagen import injections as gen
     except ImportError:
         return None
-    examples = gen.generate(seed)
+    injections, benign = gen.generate(seed)
+    examples = [*injections, *benign]
     tp = fp = fn = tn = 0
     by_kind = Tally()
     for example in examples:
@@ -133,14 +134,8 @@ def score_injections(seed: int, dump: list[dict[str, Any]] | None) -> dict[str, 
 
 
 def _injection_fields(example: Any) -> tuple[str, bool, str]:
-    """(text, is an injection, kind) from the generator's example, whichever way it names them."""
-    get: Callable[[str], Any] = example.get if isinstance(example, dict) else lambda k: getattr(example, k, None)
-    gold = get("injection")
-    if gold is None:
-        gold = get("is_injection")
-    if gold is None:
-        gold = get("label") in ("injection", 1, True)
-    return str(get("text")), bool(gold), str(get("kind") or get("category") or "-")
+    """(text, is an injection, kind and style) of a generated example."""
+    return example.text, bool(example.injection), f"{example.kind} ({example.style})"
 
 
 def issue_call(seed: int) -> str:
@@ -207,14 +202,13 @@ def main() -> None:
     print()
     for name, seed in (("dev", gen.DEV_SEED), ("held-out", gen.HELD_OUT_SEED)):
         print(f"issue-13 call ({name}): {issue_call(seed)}")
-    dev_inj = score_injections(gen.DEV_SEED, dump)
-    if dev_inj is None:
+    try:
+        from datagen import injections as inj_gen
+    except ImportError:
         print("\ninjections: scripts/datagen/injections.py not available")
     else:
-        from datagen import injections as inj_gen
-
+        dev_inj = score_injections(inj_gen.DEV_SEED, dump)
         held_inj = score_injections(inj_gen.HELD_OUT_SEED, None)
-        dev_inj = score_injections(inj_gen.DEV_SEED, dump) if inj_gen.DEV_SEED != gen.DEV_SEED else dev_inj
         assert held_inj is not None and dev_inj is not None
         print(f"\n{'injection detection':<42} {'dev':>22} {'held-out':>22}")
         for key in ("precision", "recall"):
