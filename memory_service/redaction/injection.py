@@ -27,13 +27,14 @@ _AI_OBJECT = (
     r"programming|training|constraints?|restrictions?|policies|polic(?:y)|safety|filters?|settings|"
     r"context|commands?|orders\s+(?:you|from)|everything(?:\s+(?:above|before|else|prior))?|"
     r"all\s+(?:of\s+)?(?:the\s+)?(?:above|prior|previous|earlier)|(?:the\s+)?above|the\s+foregoing|"
-    r"what\s+(?:you\s+were|i)\s+(?:told|said))"
+    r"what\s+you\s+were\s+told)"
 )
 _OBJECT_LEAD = r"(?:(?:all|any|every|of|the|your|these|those|its|prior|previous|above|earlier|preceding|original|"
 _OBJECT_LEAD += r"initial|existing|current|default|safety|system|developer|openai|old)\s+){0,4}"
 _OVERRIDE = re.compile(rf"\b{_OVERRIDE_VERB}\s+{_OBJECT_LEAD}{_AI_OBJECT}\b", re.IGNORECASE)
 # "ignore my previous instructions about the delivery" is the customer correcting themself.
-_OWN = re.compile(r"\b(?:my|our)\b|\b(?:i|we)\s+(?:gave|sent|left|wrote|put|made|added|mentioned)\b", re.I)
+_OWN = re.compile(r"\b(?:my|our)\b", re.I)
+_OWN_AFTER = re.compile(r"^\s*(?:that\s+)?(?:i|we)\s+(?:gave|sent|left|wrote|put|made|added|mentioned)\b", re.I)
 
 _ADDRESSEE = r"(?:you|the\s+(?:ai|assistant|bot|model|system)|ai|assistant|chatbot|bot|model|llm|gpt|chatgpt|claude)"
 _ROLE_PLAY = re.compile(
@@ -46,11 +47,13 @@ _ROLE_PLAY = re.compile(
     r"|\byou\s+are\s+(?:now|no\s+longer|from\s+now\s+on)\s+(?:a|an|the|in|called|named|free|DAN|unrestricted|"
     r"jailbroken)\b"
     r"|\b(?:act|behave|respond|answer|reply|roleplay|role-play|play)\s+(?:as|like)\s+(?:if\s+you\s+(?:are|were|had|"
-    r"have)|an?\s+(?:[\w-]+\s+){0,3}(?:ai|assistant|bot|chatbot|model|llm|admin|administrator|hacker|unfiltered|"
-    r"unrestricted|evil)|DAN|my\s+(?:grandma|grandmother))\b"
+    r"have)|(?:an?|the|my)\s+(?:[\w-]+\s+){0,3}(?:ai|assistant|bot|chatbot|model|llm|admin|administrator|hacker|"
+    r"unfiltered|unrestricted|evil|grandma|grandmother|developer)|DAN)\b"
     r"|\bfrom\s+now\s+on,?\s+(?:you|" + _ADDRESSEE + r")\s+(?:will|must|shall|are|should|only|always|never)\b"
     r"|\b(?:enter|enable|activate|switch\s+to)\s+(?:developer|god|debug|admin|dan|jailbreak|unrestricted)\s+mode\b"
-    r"|\bjailbreak(?:en|ing)?\b|\bdo\s+anything\s+now\b",
+    r"|\bjailbreak(?:en|ing)?\b|\bdo\s+anything\s+now\b"
+    r"|\blet'?s\s+(?:play\s+a\s+game|pretend|role-?play)\b|\bas\s+(?:that|this)\s+character\b|\bstay\s+in\s+character\b"
+    r"|\b(?:developer|god|debug|dan|jailbreak)\s+mode\s+(?:enabled|on|activated)\b|\bin\s+developer\s+mode\b",
     re.IGNORECASE,
 )
 _REVEAL = re.compile(
@@ -64,7 +67,40 @@ _REVEAL = re.compile(
 _REVEAL_ABOVE = re.compile(
     r"\b(?:repeat|print|output|show|reveal|copy|recite)\s+(?:me\s+)?(?:everything|all|the\s+(?:text|words|lines|"
     r"message)|what(?:'s|\s+is|\s+was)?)\s+(?:written\s+)?(?:above|before\s+this|prior\s+to\s+this)"
-    r"|\bwhat\s+(?:were|are|was)\s+you\s+(?:told|instructed|programmed|prompted)\b",
+    r"|\bwhat\s+(?:were|are|was)\s+you\s+(?:told|instructed|programmed|prompted)\b"
+    r"|\bwhat\s+(?:instructions|rules|prompt|guidelines)\s+(?:were|are|have)\s+you\s+(?:been\s+)?given\b",
+    re.IGNORECASE,
+)
+# Text addressed to the AI that reads, summarises or processes the conversation (indirect injection).
+_AI_WORD = (
+    r"(?:ai|a\.i\.|bot|chatbot|assistant|ai\s+assistant|model|llm|language\s+model|automated\s+\w+|system|agent\s+ai)"
+)
+_AI_READER = re.compile(
+    rf"\b(?:note|message|p\.?\s?s\.?|reminder|instructions?|memo)\s+(?:to|for)\s+(?:the|any|all|every)?\s*{_AI_WORD}\b"
+    rf"|\b(?:to|for|dear|attention)\s+(?:the\s+|any\s+|all\s+)?{_AI_WORD}s?\s+(?:reading|processing|summari[sz]ing|"
+    rf"handling|analy[sz]ing|reviewing)\s+(?:this|these)\b"
+    rf"|\bif\s+you\s+are\s+(?:an?\s+(?:ai|bot|assistant|language\s+model|llm)\b|summari[sz]ing\s+this)"
+    r"|(?:^|[.!?]\s+)(?:ai|bot|assistant|ai\s+assistant|chatbot)\s*,",
+    re.IGNORECASE,
+)
+# Asking for other people's data ("reveal the emails of the other customers", "the address of the last caller").
+_OTHERS_DATA = re.compile(
+    r"\b(?:reveal|list|give|show|tell|send|share|output|print|dump|read\s+out|forward)\b[^.?!]{0,60}?"
+    r"\b(?:emails?|e-mails?|phone\s+numbers?|numbers|address(?:es)?|details|data|information|names|records|card\s+numbers)"
+    r"\b[^.?!]{0,30}?\b(?:other|every|all|previous|last|another|each)\s+(?:customers?|callers?|users?|clients?)"
+    r"|\b(?:list|reveal|show|give|dump)\s+(?:me\s+)?(?:every|all|the\s+other)\s+(?:customers?|callers?|users?)\b"
+    r"|\b(?:address|email|phone\s+number|details|data)\s+of\s+customer\s+#?\d+",
+    re.IGNORECASE,
+)
+_MARKUP_ANYWHERE = re.compile(
+    r"\[\s*(?:system|assistant|developer|admin)\s*\]|\bsystem\s+override\b"
+    r"|\bfollowing\s+is\s+(?:a|an|the)\s+(?:system|admin|developer|priority)\s+(?:message|prompt|"
+    r"instruction|note|command)",
+    re.IGNORECASE,
+)
+_TOOL_USE = re.compile(
+    r"\bcall\s+(?:the\s+)?(?:function|tool|api)\s+\w+|\buse\s+your\s+(?:tools|functions|api|admin\s+access)\b"
+    r"|\b[a-z]+(?:_[a-z]+)+\s*\([^)]*=",
     re.IGNORECASE,
 )
 # Chat-protocol syntax: speaker tags at a line start, special tokens, tool-call markup or JSON.
@@ -84,8 +120,8 @@ _SPECIAL_TOKEN = re.compile(
     re.IGNORECASE,
 )
 _TOOL_JSON = re.compile(
-    r"\{[^{}]*\"(?:function|tool|tool_calls?|tool_name|arguments|parameters|function_call|name)\"\s*:"
-    r"[^{}]*\"(?:arguments|parameters|args|input|function|tool)\"\s*:",
+    r"\{[^{}]*\"(?:function|tool|tool_calls?|tool_name|function_call)\"\s*:"
+    r"|\{[^{}]*\"name\"\s*:[^{}]*\"(?:arguments|parameters|args|input)\"\s*:",
     re.IGNORECASE | re.DOTALL,
 )
 _FUNCTION_CALL = re.compile(r"\b(?:functions|tools)\.[a-z_]+\s*\(", re.IGNORECASE)
@@ -128,6 +164,10 @@ _STRONG: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("special_token", _SPECIAL_TOKEN),
     ("tool_call_json", _TOOL_JSON),
     ("tool_call", _FUNCTION_CALL),
+    ("tool_use", _TOOL_USE),
+    ("addresses_ai_reader", _AI_READER),
+    ("others_data", _OTHERS_DATA),
+    ("markup", _MARKUP_ANYWHERE),
 )
 _WEAK: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("new_instructions", _NEW_ORDERS),
@@ -155,7 +195,7 @@ def _normalise(text: str) -> str:
 def _override_hits(text: str) -> bool:
     for match in _OVERRIDE.finditer(text):
         # The customer's own words: "ignore my last instructions", "disregard the instructions I gave".
-        if not _OWN.search(match.group()) and not _OWN.search(text[match.end() : match.end() + 20]):
+        if not _OWN.search(match.group()) and not _OWN_AFTER.search(text[match.end() : match.end() + 30]):
             return True
     return False
 
