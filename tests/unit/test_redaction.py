@@ -330,3 +330,16 @@ def test_cards_before_their_expiry_trailing_zeros_and_word_codes(text: str, labe
 )
 def test_reference_codes_and_words_survive(text: str) -> None:
     assert redact(text).text == text
+
+
+def test_settings_carry_the_default_policy_and_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from memory_service.config import Settings
+
+    monkeypatch.setenv("MEMORY_REDACTION_PATTERNS", '[{"name": "member secret", "pattern": "MS-[0-9]{4}"}]')
+    settings = Settings()
+    assert settings.redaction_policy == "redact"
+    patterns = parse_patterns(settings.redaction_patterns)
+    assert redact("code MS-1234", patterns=patterns).text == "code [member secret]"
+    monkeypatch.setenv("MEMORY_REDACTION_PATTERNS", '[{"name": "bad", "pattern": "("}]')
+    with pytest.raises(ValueError, match="does not compile"):
+        Settings()
