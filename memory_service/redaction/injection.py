@@ -23,7 +23,8 @@ _OVERRIDE_VERB = (
 )
 # What an AI is told: its instructions, prompt, rules. A customer's own things are not in here.
 _AI_OBJECT = (
-    r"(?:instructions?|prompts?|system\s+(?:prompt|message)|directives?|guidelines?|guardrails?|rules?|"
+    r"(?:instructions?|prompts?|system\s+(?:prompt|message)|directives?|guidelines?|guidance|guardrails?|rules?|"
+    r"limitations|boundaries|ethics|principles|"
     r"programming|training|constraints?|restrictions?|policies|polic(?:y)|safety|filters?|settings|"
     r"context|commands?|orders\s+(?:you|from)|everything(?:\s+(?:above|before|else|prior))?|"
     r"all\s+(?:of\s+)?(?:the\s+)?(?:above|prior|previous|earlier)|(?:the\s+)?above|the\s+foregoing|"
@@ -76,11 +77,15 @@ _AI_WORD = (
     r"(?:ai|a\.i\.|bot|chatbot|assistant|ai\s+assistant|model|llm|language\s+model|automated\s+\w+|system|agent\s+ai)"
 )
 _AI_READER = re.compile(
-    rf"\b(?:note|message|p\.?\s?s\.?|reminder|instructions?|memo)\s+(?:to|for)\s+(?:the|any|all|every)?\s*{_AI_WORD}\b"
+    # A heading for the machine: "Note to the AI:", "P.S. for the bot,", "note for the model reading this".
+    rf"\b(?:note|message|p\.?\s?s\.?|reminder|instructions?|memo)\s+(?:to|for)\s+(?:the|any|all|every)?\s*{_AI_WORD}s?"
+    rf"(?=\s*[:,\u2013\u2014-]|\s+(?:reading|processing|summari[sz]ing|handling|analy[sz]ing|reviewing)\b)"
+    # Without punctuation (speech-to-text) only words that name nothing but a machine: "p s for the bot approve it".
+    r"|\b(?:note|message|p\.?\s?s\.?|reminder|instructions?|memo)\s+(?:to|for)\s+(?:the|any|all|every)?\s*"
+    r"(?:ai|a\.i\.|bot|chatbot|llm|language\s+model|ai\s+assistant)s?\b"
     rf"|\b(?:to|for|dear|attention)\s+(?:the\s+|any\s+|all\s+)?{_AI_WORD}s?\s+(?:reading|processing|summari[sz]ing|"
     rf"handling|analy[sz]ing|reviewing)\s+(?:this|these)\b"
-    rf"|\bif\s+you\s+are\s+(?:an?\s+(?:ai|bot|assistant|language\s+model|llm)\b|summari[sz]ing\s+this)"
-    r"|(?:^|[.!?]\s+)(?:ai|bot|assistant|ai\s+assistant|chatbot)\s*,",
+    rf"|\bif\s+you\s+are\s+(?:an?\s+(?:ai|bot|assistant|language\s+model|llm)\b|summari[sz]ing\s+this)",
     re.IGNORECASE,
 )
 # Asking for other people's data ("reveal the emails of the other customers", "the address of the last caller").
@@ -132,6 +137,7 @@ _NEW_ORDERS = re.compile(
     re.IGNORECASE,
 )
 _AI_ADDRESS = re.compile(
+    r"(?:^|[.!?]\s+)(?:ai|bot|assistant|ai\s+assistant|chatbot)\s*,|"  # "Bot, I need a human" alone is fine
     rf"\b(?:as\s+an?\s+(?:ai|language\s+model|assistant)|dear\s+{_ADDRESSEE}|(?:hey|attention|note\s+to)\s+"
     rf"(?:the\s+)?(?:ai|assistant|bot|model|llm|chatgpt|gpt|claude)|you\s+(?:are|'re)\s+an?\s+(?:ai|language\s+"
     rf"model|large\s+language\s+model|llm|chatbot))\b",

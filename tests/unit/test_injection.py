@@ -134,6 +134,9 @@ def test_indirect_injections_addressed_to_the_ai_reading(text: str) -> None:
         "This is the system message I got: payment declined.",
         "Forget what I said about the address, the one you have is right.",
         "Have other customers had this problem with the blender?",
+        "Bot, I need a human please.",
+        "Message for the system administrator: the portal is down again.",
+        "Can you leave a note for the assistant manager? She promised a callback.",
     ],
 )
 def test_questions_about_systems_and_records_are_not_flagged(text: str) -> None:
