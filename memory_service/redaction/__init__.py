@@ -5,6 +5,7 @@ from memory_service.redaction.injection import (
     InjectionVerdict,
     detect_injection,
     injection_flags,
+    injection_sentences,
     is_possible_injection,
 )
 from memory_service.redaction.models import CustomPattern, RedactionPolicy, RedactionResult, SecretKind
@@ -21,6 +22,7 @@ __all__ = [
     "UtteranceText",
     "detect_injection",
     "injection_flags",
+    "injection_sentences",
     "is_possible_injection",
     "parse_patterns",
     "redact",
