@@ -47,7 +47,8 @@ _CUE_PHRASES: dict[str, tuple[str, ...]] = {
         "receipt", "claim", "rma", "phone number", "phone", "cell", "mobile", "telephone", "call me",
         "call", "text me", "fax", "extension", "ext", "zip code", "zip", "postal code", "postcode", "area code",
         "promo code", "discount code", "coupon code", "gift card code", "model number", "model", "serial number",
-        "serial", "sku", "item", "part number", "flight", "reservation", "booking", "member id", "membership",
+        "serial", "imei", "meid", "iccid", "device id",
+        "sku", "item", "part number", "flight", "reservation", "booking", "member id", "membership",
         "loyalty", "customer id", "customer number", "user id", "username", "apartment", "apt", "suite",
         "street", "unit", "room", "version", "route",
     ),
@@ -88,7 +89,10 @@ _ASKABLE_IDENTIFIERS = frozenset({
 })  # fmt: skip
 
 CUE_WINDOW_BEFORE = 8  # words between the cue and the number
-CUE_WINDOW_AFTER = 3
+_NAMED_AFTER = re.compile(
+    r"[\s,\u2013\u2014-]*(?:(?:is|was|that'?s|it'?s|are|as)\s+)?(?:(?:my|the|our|your|a|an)\s+)?(?:\w+\s+)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +150,8 @@ def nearest_cue(
             break  # a farther cue is farther still
         return cue
     for cue in (c for c in near if after and c.start >= end and c.kind in fits):
-        if _words_between(text, end, cue.start) > CUE_WINDOW_AFTER or _crosses_sentence(text, end, cue.start):
-            break
-        return cue
+        # Only "4821 is my PIN": a cue further on ("6789, and my phone is ...") speaks of the next thing.
+        return cue if _NAMED_AFTER.fullmatch(text[end : cue.start]) else None
     return None
 
 

@@ -343,3 +343,12 @@ def test_settings_carry_the_default_policy_and_patterns(monkeypatch: pytest.Monk
     monkeypatch.setenv("MEMORY_REDACTION_PATTERNS", '[{"name": "bad", "pattern": "("}]')
     with pytest.raises(ValueError, match="does not compile"):
         Settings()
+
+
+def test_a_cue_after_the_number_names_it_only_right_after_it() -> None:
+    context = "Can you verify the last four of your social?"
+    assert redact("sure, 6789, and my phone is 415 555 0132", context=context).text == (
+        "sure, [SSN], and my phone is 415 555 0132"
+    )
+    assert redact("5512 is the order number", context="What is your PIN?").text == "5512 is the order number"
+    assert redact("The IMEI is 490154203237518").text == "The IMEI is 490154203237518"  # Luhn-valid, not a card
