@@ -6,6 +6,7 @@ mod-97 checksum), so they run in well under a millisecond per utterance and need
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +22,9 @@ _MIN_SCORE = 0.5
 def _recognizers() -> tuple[Any, ...]:
     # Imported on first use: presidio_analyzer's package import is slow (it probes optional NLP engines).
     from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, IbanRecognizer, UsSsnRecognizer
+
+    # Its IBAN validator logs the candidate text on a parse error: that would put a secret in our logs.
+    logging.getLogger("presidio-analyzer").setLevel(logging.CRITICAL)
 
     return (CreditCardRecognizer(), UsSsnRecognizer(), IbanRecognizer())
 

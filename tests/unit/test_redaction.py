@@ -352,3 +352,12 @@ def test_a_cue_after_the_number_names_it_only_right_after_it() -> None:
     )
     assert redact("5512 is the order number", context="What is your PIN?").text == "5512 is the order number"
     assert redact("The IMEI is 490154203237518").text == "The IMEI is 490154203237518"  # Luhn-valid, not a card
+
+
+def test_nothing_is_logged_while_redacting(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        redact("card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, pin 4821, ssn 219-09-9999")
+    assert not [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert "4111" not in caplog.text and "4821" not in caplog.text
