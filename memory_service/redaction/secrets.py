@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from memory_service.redaction.detectors import detect_secrets
 from memory_service.redaction.models import CustomPattern, Finding, RedactionPolicy, RedactionResult, SecretKind
@@ -83,16 +84,24 @@ def _mask(finding: Finding, original: str) -> str:
     return "".join(out)
 
 
+class SpokenText(Protocol):
+    """What redaction needs of an utterance (schemas.interactions.UtteranceIn has it): who said it and what."""
+
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class UtteranceText:
-    """The little redaction needs of an utterance: who said it and what."""
-
     role: str
     text: str
 
 
 def redact_transcript(
-    utterances: Iterable[UtteranceText],
+    utterances: Iterable[SpokenText],
     *,
     policy: RedactionPolicy | str = RedactionPolicy.REDACT,
     patterns: Sequence[CustomPattern] = (),

@@ -361,3 +361,11 @@ def test_nothing_is_logged_while_redacting(caplog: pytest.LogCaptureFixture) -> 
         redact("card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, pin 4821, ssn 219-09-9999")
     assert not [r for r in caplog.records if r.levelno >= logging.INFO]
     assert "4111" not in caplog.text and "4821" not in caplog.text
+
+
+def test_redact_transcript_takes_the_wire_models() -> None:
+    from schemas.interactions import UtteranceIn
+
+    utterances = [UtteranceIn(role="agent", text="And your PIN?"), UtteranceIn(role="customer", text="4821")]
+    texts, counts = redact_transcript(utterances)
+    assert texts == ["And your PIN?", "[PIN]"] and counts == {"pin": 1}
