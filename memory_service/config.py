@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -78,6 +79,24 @@ class Settings(BaseSettings):
     extraction_llm_model: str = "gpt-4o-mini"
     extraction_llm_api_key: str | None = None
     extraction_llm_timeout_seconds: float = 30.0
+
+    # Redaction at the door. The policy is the default for tenants without their own ("redact" writes
+    # "[card ending 1111]", "mask" keeps the last four, "off" stores secrets as said). Extra patterns are
+    # a JSON list of {"name": ..., "pattern": <regex>}; a match is stored as "[name]".
+    redaction_policy: Literal["redact", "mask", "off"] = "redact"
+    redaction_patterns: list[dict[str, str]] = Field(default_factory=list)
+
+    @field_validator("redaction_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        for item in value:
+            if set(item) != {"name", "pattern"}:
+                raise ValueError('each redaction pattern is {"name": ..., "pattern": ...}')
+            try:
+                re.compile(item["pattern"])
+            except re.error as exc:
+                raise ValueError(f"redaction pattern {item['name']!r} does not compile: {exc}") from None
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:
