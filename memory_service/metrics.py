@@ -22,6 +22,9 @@ BACKLOG = Gauge("memory_interactions_backlog", "Interactions waiting for or insi
 OLDEST_PENDING = Gauge(
     "memory_interactions_oldest_pending_seconds", "Age of the oldest queued or processing interaction (0: none)"
 )
+SECRETS_REDACTED = Counter(
+    "memory_secrets_redacted_total", "Secrets replaced in transcripts before they were stored", ["kind"]
+)
 RETENTION_ERASED = Counter(
     "memory_retention_erased_total", "Interactions erased because they outlived their tenant's retention period"
 )

@@ -20,6 +20,7 @@ from memory_service.embeddings import CachedQueryEmbedder
 from memory_service.index import VectorIndex
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
+from memory_service.redaction import CustomPattern
 from memory_service.tenants.service import ApiKeyAuthenticator, Tenant
 
 
@@ -33,6 +34,7 @@ class Services(Protocol):
     authenticator: ApiKeyAuthenticator
     recall_policy: RecallPolicy
     reranker: Reranker | None
+    redaction_patterns: list[CustomPattern]
 
     def enqueue_safely(self, interaction_id: str) -> bool: ...
 

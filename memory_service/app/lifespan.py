@@ -22,6 +22,8 @@ from memory_service.interactions.service import requeue_stale
 from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
+from memory_service.redaction import CustomPattern, parse_patterns
+from memory_service.redaction import warm_up as warm_up_redaction
 from memory_service.tenants.service import ApiKeyAuthenticator, ensure_bootstrap_key
 from workers.celery_app import configure_celery, enqueue_interaction
 
@@ -59,6 +61,7 @@ class ApiRuntime:
     broker_ping: Callable[[], bool]
     recall_policy: RecallPolicy
     reranker: Reranker | None = None  # a port; nothing plugged in by default
+    redaction_patterns: list[CustomPattern] = field(default_factory=list)
     startup: StartupTimer = field(default_factory=StartupTimer)
     _stop: threading.Event = field(default_factory=threading.Event)
     _reaper: threading.Thread | None = None
@@ -138,6 +141,8 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
     if settings.bootstrap_api_key:
         with pool.connection() as conn:
             ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)
+    with timer.phase("redaction"):
+        warm_up_redaction()  # imports presidio's recognizers now, not in the first request
     with timer.phase("broker_client"):
         celery = configure_celery(settings)
     dim = embedder.dim if embedder is not None else settings.embedding_dim
@@ -165,6 +170,7 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
         authenticator=ApiKeyAuthenticator(pool, ttl_seconds=settings.api_key_cache_seconds),
         enqueue=lambda interaction_id: enqueue_interaction(celery, settings, interaction_id),
         broker_ping=lambda: _ping_broker(celery),
+        redaction_patterns=parse_patterns(settings.redaction_patterns),
         recall_policy=RecallPolicy(
             min_score=settings.recall_min_score, relative_cutoff=settings.recall_relative_cutoff
         ),

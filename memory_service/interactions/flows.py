@@ -14,7 +14,7 @@ is taken through identity.locks.lock_in_order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,11 +34,12 @@ from memory_service.identity.locks import identifiers_from_traits, lock_in_order
 from memory_service.index.base import VectorIndex
 from memory_service.index.sync import refresh_customer
 from memory_service.interactions import repository as repo
-from memory_service.interactions.service import as_interaction_id, content_hash
+from memory_service.interactions.service import as_interaction_id, content_hash, redact_utterances
 from memory_service.metrics import INTERACTIONS_INGESTED, RETENTION_ERASED
 from memory_service.observations import commitments
 from memory_service.observations import repository as observations_repo
 from memory_service.observations.reconcile import recompute_support, reconcile_observations, stated_traits
+from memory_service.redaction import CustomPattern
 from memory_service.units.changes import record_change
 from schemas.interactions import InteractionAccepted, InteractionIn
 
@@ -122,10 +123,12 @@ def _write(conn: Connection, *, tenant_id: str, interaction_id: str, prepared: _
 
 def accept_interaction(
     tx: Transaction, *, tenant_id: str, payload: InteractionIn, enqueue: Callable[[str], object],
-    country_code: str = "1",
+    country_code: str = "1", redaction: str = "redact", patterns: Sequence[CustomPattern] = (),
 ) -> tuple[InteractionAccepted, bool]:  # fmt: skip
-    """POST /v1/interactions: store it, and enqueue it once committed (the worker must find it;
-    if the broker is down the reaper enqueues it later). Returns (answer, created)."""
+    """POST /v1/interactions: redact secrets, store it, and enqueue it once committed (the worker
+    must find it; if the broker is down the reaper enqueues it later). Returns (answer, created)."""
+    utterances = redact_utterances(payload.utterances, policy=redaction, patterns=patterns)
+    payload = payload.model_copy(update={"utterances": utterances})
     accepted, created = submit_interaction(tx.conn, tenant_id=tenant_id, payload=payload, country_code=country_code)
     if created:
         tx.after_commit(lambda: enqueue(accepted.interaction_id))

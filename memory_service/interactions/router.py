@@ -24,6 +24,7 @@ def ingest_interaction(
     accepted, created = flows.accept_interaction(
         tx, tenant_id=tenant.id, payload=payload, enqueue=runtime.enqueue_safely,
         country_code=runtime.settings.default_phone_country_code,
+        redaction=tenant.redaction_policy or runtime.settings.redaction_policy, patterns=runtime.redaction_patterns,
     )  # fmt: skip
     if created:
         return accepted

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from psycopg import Connection
@@ -16,7 +16,23 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.errors import NotFoundError
 from memory_service.interactions import repository as repo
-from schemas.interactions import InteractionIn, InteractionStatus
+from memory_service.metrics import SECRETS_REDACTED
+from memory_service.redaction import CustomPattern, redact_transcript
+from schemas.interactions import InteractionIn, InteractionStatus, UtteranceIn
+
+
+def redact_utterances(
+    utterances: list[UtteranceIn], *, policy: str, patterns: Sequence[CustomPattern] = ()
+) -> list[UtteranceIn]:
+    """The door every transcript text passes before it is stored anywhere: payment cards, SSNs,
+    CVVs, PINs, passcodes, IBANs and bank accounts replaced per the tenant's policy (`redact`:
+    "[card ending 1111]", `mask`, `off`), each utterance read with the agent's question before it.
+    Counted per kind in memory_secrets_redacted_total; the secrets themselves go nowhere."""
+    texts, counts = redact_transcript(utterances, policy=policy, patterns=patterns)
+    for kind, count in counts.items():
+        SECRETS_REDACTED.labels(kind=kind).inc(count)
+    pairs = zip(utterances, texts, strict=True)
+    return [u if text == u.text else u.model_copy(update={"text": text}) for u, text in pairs]
 
 
 def content_hash(payload: InteractionIn) -> str:
