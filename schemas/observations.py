@@ -34,6 +34,7 @@ class ObservationOut(BaseModel):
     valid_to: datetime | None = None
     superseded_by: str | None = None
     needs_review: bool = False
+    flags: list[str] = Field(default_factory=list, description='e.g. "possible_injection": quoted customer text')
 
 
 class ObservationPage(BaseModel):

@@ -10,7 +10,7 @@ from psycopg import Connection
 
 INSERT_UNIT = (
     "INSERT INTO episodes (id, tenant_id, customer_id, interaction_id, unit_type, role, position, text, context, "
-    "utterance_ids, embedding, observed_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "utterance_ids, embedding, observed_at, flags) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (id) DO NOTHING"
 )
 

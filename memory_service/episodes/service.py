@@ -18,6 +18,7 @@ from psycopg import Connection
 
 from memory_service.embeddings import Embedder
 from memory_service.episodes import repository as repo
+from memory_service.redaction.injection import INJECTION_FLAG, is_possible_injection
 from schemas.interactions import InteractionIn
 
 MAX_UNIT_CHARS = 2000
@@ -34,11 +35,14 @@ class EpisodeUnit:
     utterance_ids: list[str]
     observed_at: datetime
     context: str = ""
+    flags: tuple[str, ...] = ()  # e.g. possible_injection: instructions to an AI, kept as quoted text
 
 
 def build_units(
-    payload: InteractionIn, *, summary: str | None, summary_utterance_ids: list[str]
-) -> list[EpisodeUnit]:
+    payload: InteractionIn, *, summary: str | None, summary_utterance_ids: list[str],
+    flagged: set[str] | frozenset[str] = frozenset(),
+) -> list[EpisodeUnit]:  # fmt: skip
+    """`flagged`: ids of utterances that read as instructions to an AI; their segments carry the flag."""
     units: list[EpisodeUnit] = []
     texts = [" ".join(u.text.split()) for u in payload.utterances]
     for position, utterance in enumerate(payload.utterances):
@@ -51,11 +55,13 @@ def build_units(
             unit_type="segment", role=utterance.role, position=position, text=text[:MAX_UNIT_CHARS],
             utterance_ids=[str(utterance.id)], observed_at=utterance.at or payload.started_at,
             context=f"{before} || {after}".strip(" |"),
+            flags=(INJECTION_FLAG,) if str(utterance.id) in flagged else (),
         ))  # fmt: skip
     if summary and summary.strip():
         units.append(EpisodeUnit(
             unit_type="summary", role="summary", position=len(payload.utterances), text=summary[:MAX_UNIT_CHARS],
             utterance_ids=summary_utterance_ids, observed_at=payload.started_at,
+            flags=(INJECTION_FLAG,) if is_possible_injection(summary) else (),
         ))  # fmt: skip
     return units
 
@@ -80,7 +86,7 @@ def store_units(
 ) -> int:
     rows = [
         (repo.unit_id(interaction_id, u.unit_type, u.position), tenant_id, customer_id, interaction_id, u.unit_type,
-         u.role, u.position, u.text, u.context, u.utterance_ids, vectors[i], u.observed_at)
+         u.role, u.position, u.text, u.context, u.utterance_ids, vectors[i], u.observed_at, list(u.flags))
         for i, u in enumerate(units)
     ]  # fmt: skip
     repo.insert_units(conn, rows=rows)

@@ -29,6 +29,7 @@ from memory_service.episodes.service import EpisodeUnit
 from memory_service.errors import ConflictError, NotFoundError
 from memory_service.extraction import Extractor
 from memory_service.extraction.base import Extraction
+from memory_service.extraction.quarantine import flagged_utterances, quarantine
 from memory_service.identity import service as identity
 from memory_service.identity.locks import identifiers_from_traits, lock_in_order
 from memory_service.index.base import VectorIndex
@@ -83,10 +84,12 @@ def process_interaction(
 
 def _extract_and_embed(raw_payload: object, *, extractor: Extractor, embedder: Embedder) -> _Prepared:
     payload = InteractionIn.model_validate(raw_payload)
-    extraction = extractor.extract(payload)
+    flagged = flagged_utterances(payload)  # instructions to an AI: kept as data, never acted on
+    extraction = quarantine(extractor.extract(payload), flagged)
     vectors = embedder.embed([obs.text for obs in extraction.observations])
     summary_ids = list(dict.fromkeys(u for obs in extraction.observations for u in obs.utterance_ids))
-    units = episodes.build_units(payload, summary=extraction.summary, summary_utterance_ids=summary_ids)
+    units = episodes.build_units(payload, summary=extraction.summary, summary_utterance_ids=summary_ids,
+                                 flagged=flagged)  # fmt: skip
     return _Prepared(payload, extraction, vectors, units, episodes.embed_units(embedder, units))
 
 

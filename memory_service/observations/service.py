@@ -28,7 +28,7 @@ def observation_out(row: dict[str, Any]) -> ObservationOut:
         observed_at=row["observed_at"], source=sources[-1] if sources else Source(interaction_id=""),
         sources=sources, attributes=row["attributes"], status=row["status"], valid_from=row["valid_from"],
         valid_to=row["valid_to"], superseded_by=str(row["superseded_by"]) if row["superseded_by"] else None,
-        needs_review=bool(row.get("needs_review")),
+        needs_review=bool(row.get("needs_review")), flags=list((row["attributes"] or {}).get("flags") or []),
     )  # fmt: skip
 
 

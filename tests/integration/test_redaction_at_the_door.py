@@ -34,7 +34,9 @@ def _grep(directory: Path, needle: str) -> list[str]:
     return found.stdout.split()
 
 
-def test_the_issue_call_stores_no_secret(api: Api, settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_the_issue_call_stores_no_secret_and_obeys_no_instruction(
+    api: Api, settings: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     status = api.ingest(example_interaction(utterances=CALL))
     ref = quote("phone:+15551234567", safe="")
     export = api.get(f"/v1/customers/{ref}/export").json()
@@ -46,6 +48,18 @@ def test_the_issue_call_stores_no_secret(api: Api, settings: Any, tmp_path_facto
     observations = api.get(f"/v1/customers/{ref}/observations?status=all").json()["items"]
     for text in [*(i["text"] for i in recalled), *(o["text"] for o in observations), status.get("summary") or ""]:
         assert not any(s in text for s in [*SECRETS, f" {CVV}", PIN]), text
+
+    # The injected instruction is kept as data, flagged, and is no open issue of the customer's.
+    injected = [o for o in observations if o["source"]["utterance_ids"] == ["c4"]]
+    assert all(o["kind"] not in ("issue", "intent", "commitment", "trait", "preference") for o in injected)
+    assert all(o["flags"] == ["possible_injection"] for o in injected)
+    with api.runtime.pool.connection() as conn:
+        flags = conn.execute(
+            "SELECT utterance_ids, flags FROM episodes WHERE interaction_id = %s AND unit_type = 'segment'",
+            (status["interaction_id"],),
+        ).fetchall()
+    assert {tuple(r["utterance_ids"]): r["flags"] for r in flags}[("c4",)] == ["possible_injection"]
+    assert all(r["flags"] == [] for r in flags if r["utterance_ids"] != ["c4"])
 
     with api.runtime.pool.connection() as conn:
         for table, column in (("interactions", "payload::text"), ("observations", "text || attributes::text"),

@@ -5,7 +5,8 @@
   per-key rate limit;
 - tenants carry a redaction policy (`redact`, `mask`, `off`; none: the service's setting,
   `redact` by default) and an optional retention period in days;
-- observations and episodes carry `flags` (e.g. `possible_injection`);
+- episodes carry `flags` (e.g. `possible_injection`; an observation keeps its flags in
+  `attributes.flags`);
 - observations get a stored full-text vector with a GIN index, so lexical recall no longer
   rebuilds `to_tsvector` for every active observation of the customer on each query.
 
@@ -36,7 +37,6 @@ def upgrade() -> None:
             CHECK (redaction_policy IN ('redact', 'mask', 'off'));
         ALTER TABLE tenants ADD COLUMN retention_days integer CHECK (retention_days IS NULL OR retention_days > 0);
 
-        ALTER TABLE observations ADD COLUMN flags text[] NOT NULL DEFAULT '{}';
         ALTER TABLE episodes ADD COLUMN flags text[] NOT NULL DEFAULT '{}';
 
         ALTER TABLE observations ADD COLUMN tsv tsvector
@@ -52,7 +52,6 @@ def downgrade() -> None:
         DROP INDEX IF EXISTS observations_tsv;
         ALTER TABLE observations DROP COLUMN IF EXISTS tsv;
         ALTER TABLE episodes DROP COLUMN IF EXISTS flags;
-        ALTER TABLE observations DROP COLUMN IF EXISTS flags;
         ALTER TABLE tenants DROP COLUMN IF EXISTS retention_days;
         ALTER TABLE tenants DROP COLUMN IF EXISTS redaction_policy;
         ALTER TABLE api_keys DROP COLUMN IF EXISTS rate_limit_per_minute;
