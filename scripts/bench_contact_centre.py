@@ -155,14 +155,16 @@ class Queries:
         return lambda rng: rng.choice(pairs)
 
     def cold(self, bucket: str) -> NextRequest:
-        stream = ((ref, f"{p}{q}{s}") for p, s in itertools.cycle(self.variants) for ref, q in self.by_bucket[bucket])
+        # every variation of every question, then again with a case number, and so on
+        stream = ((ref, f"{p}{q}{s}" + (f" (case {k})" if k else "")) for k in itertools.count()
+                  for p, s in self.variants for ref, q in self.by_bucket[bucket])  # fmt: skip
 
         def take(_: random.Random) -> tuple[str, str]:
             for ref, text in stream:
                 if text not in self.sent:
                     self.sent.add(text)
                     return ref, text
-            raise RuntimeError("out of cold query texts")
+            raise AssertionError("unreachable: the stream is endless")
 
         return take
 
