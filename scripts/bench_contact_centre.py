@@ -286,6 +286,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--cached-queries", type=int, default=100, help="distinct cached texts per bucket")
     ap.add_argument("--skip-pgvector", action="store_true")
     ap.add_argument("--skip-mem0", action="store_true")
+    ap.add_argument("--report", help="only print the tables of a saved results JSON")
     ap.add_argument("--out", help="results JSON (default DATA_DIR/results-<time>.json)")
     args = ap.parse_args()
     if args.quick:
@@ -297,6 +298,9 @@ def main() -> None:
     from memory_service.embedded import start_embedded_postgres
 
     args = parse_args()
+    if args.report:
+        print(cc_report.markdown(json.loads(Path(args.report).read_text())))
+        return
     data_dir = Path(args.data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     db_url, server = start_embedded_postgres(data_dir / "postgres")  # held open across service restarts
