@@ -38,6 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import cc_cutoff  # noqa: E402
 import cc_dataset  # noqa: E402
 import cc_mem0  # noqa: E402
 import cc_report  # noqa: E402
@@ -310,6 +311,9 @@ def main() -> None:
             manifest = json.loads(manifest_path.read_text())
         else:
             manifest = build_data(args, data_dir, db_url)
+        if (data_dir / "cutoff.json").exists() and not manifest.get("cutoff_applied"):
+            manifest = cc_cutoff.apply(manifest, data_dir, db_url, count_units(db_url), bucket_of)
+            manifest_path.write_text(json.dumps(manifest, indent=1))
         started = time.perf_counter()
         queries = Queries(manifest, args.cached_queries)
         lme = [{"ref": c["ref"], "question": q["question"], "gold": q["gold"]} for c in manifest["customers"]
