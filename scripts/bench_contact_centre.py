@@ -317,7 +317,7 @@ def main() -> None:
         started = time.perf_counter()
         queries = Queries(manifest, args.cached_queries)
         lme = [{"ref": c["ref"], "question": q["question"], "gold": q["gold"]} for c in manifest["customers"]
-               if c["bucket"] == BUCKETS[2] for q in c["queries"] if q["scoring"] == "lme"]  # fmt: skip
+               for q in c["queries"] if q["scoring"] == "lme" and c["units"] > 0]  # fmt: skip
         results: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "load_avg_start": os.getloadavg()},
                                    "args": vars(args), "manifest": {k: v for k, v in manifest.items()
                                                                     if k != "customers"},

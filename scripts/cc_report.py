@@ -102,7 +102,7 @@ def _versus(results: dict[str, Any]) -> str:
 
 def _targets(results: dict[str, Any]) -> str:
     """Issue 10's must-show figures, against this run."""
-    bare, big, small = results["bare_embedding"]["p50"], "~10,000", "<=100"
+    bare, big, small = results["bare_embedding"]["p50"], list(results["buckets"])[-1], "<=100"
     c1_cold, c1_cached = _find(results, "faiss", big, "c=1", "cold"), _find(results, "faiss", big, "c=1", "cached")
     c8_cold, small_cold = _find(results, "faiss", big, "c=8", "cold"), _find(results, "faiss", small, "c=1", "cold")
     mem0 = _find(results, "mem0", big, "c=1 in process", "no cache")
@@ -123,13 +123,13 @@ def _targets(results: dict[str, Any]) -> str:
     if "service" in quality and "mem0" in quality:
         rows.append(["recall_all@5, service vs mem0", "service ≥ mem0",
                      f"{quality['service']['recall_all@5']:.3f} vs {quality['mem0']['recall_all@5']:.3f}"])  # fmt: skip
-    return _table(["issue 10 target (biggest bucket)", "target", "this run"], rows)
+    return _table([f"issue 10 target (biggest bucket here: {big})", "target", "this run"], rows)
 
 
 def _quality(results: dict[str, Any]) -> str:
     rows = [[name, int(q["n"]), f"{q.get('recall_all@5', float('nan')):.3f}",
              f"{q.get('recall_all@10', float('nan')):.3f}"] for name, q in results["quality"].items()]  # fmt: skip
-    return _table(["system", "LongMemEval questions (biggest bucket)", "recall_all@5", "recall_all@10"],
+    return _table(["system", "LongMemEval questions (whole haystacks ingested)", "recall_all@5", "recall_all@10"],
                   rows)  # fmt: skip
 
 
