@@ -76,6 +76,10 @@ def encoder() -> Any:
 def build_mem0(data_dir: Path, sizes: dict[str, int]) -> dict[str, float]:
     """Every customer's utterances into mem0 (kept in DATA_DIR/mem0); result in DATA_DIR/mem0.json."""
     customers = cc_dataset.build(sizes["big"], sizes["haystacks"], sizes["mid"], sizes["small"])
+    if (data_dir / "cutoff.json").exists():  # an ingestion cut short: only what the service got (cc_cutoff)
+        cut = set(json.loads((data_dir / "cutoff.json").read_text()))
+        for c in customers:
+            c.interactions = [i for i in c.interactions if i["external_id"] not in cut]
     model = encoder()
     shutil.rmtree(data_dir / "mem0", ignore_errors=True)  # a partial earlier attempt
     memory = cc_mem0.open_memory(data_dir / "mem0")
