@@ -28,7 +28,6 @@ import multiprocessing
 import os
 import random
 import shutil
-import statistics
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -41,9 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cc_cutoff  # noqa: E402
 import cc_dataset  # noqa: E402
 import cc_mem0  # noqa: E402
+import cc_quality  # noqa: E402
 import cc_report  # noqa: E402
 from cc_service import NextRequest, Service, count_units, ingest, load, recall, rss_mb  # noqa: E402
-from eval_recall import dedupe, recall_all_at  # noqa: E402
 from service_harness import percentile  # noqa: E402
 
 BUCKETS = ("<=100", "~1,000", "~10,000")
@@ -118,6 +117,9 @@ def build_data(args: argparse.Namespace, data_dir: Path, db_url: str) -> dict[st
         beside = multiprocessing.get_context("spawn").Process(target=build_mem0, args=(data_dir, sizes), daemon=True)
         beside.start()
     stats = ingest_service(args, data_dir, db_url, interleaved(customers))
+    if (data_dir / "cutoff.json").exists():  # cut short: mem0 gets only what the workers finished
+        cut = set(json.loads((data_dir / "cutoff.json").read_text())) | cc_cutoff.unprocessed(db_url)
+        (data_dir / "cutoff.json").write_text(json.dumps(sorted(cut)))
     units = count_units(db_url)
     rows = []
     for c in customers:
@@ -220,20 +222,36 @@ def run_service(
                     results["latency"].append(row)
                     print(json.dumps(row), file=sys.stderr, flush=True)
         if backend == "faiss":
-            results["quality"]["service"] = service_quality(service, results["lme_questions"])
+            try:  # a scoring failure must not lose the latency runs
+                results["quality"]["service"] = cc_quality.evaluate(service_search(service), results["manifest_full"])
+            except Exception as exc:  # noqa: BLE001
+                results["quality_error_service"] = repr(exc)
     finally:
         service.stop()
 
 
-def service_quality(service: Service, questions: list[dict[str, Any]]) -> dict[str, float]:
-    scores: dict[str, list[float]] = {"recall_all@5": [], "recall_all@10": []}
-    with service.client() as http:
-        for q in questions:
-            items = recall(http, q["ref"], q["question"], top_k=20).json()["items"]
-            ranked = dedupe([str(it["source"]["external_id"]).split("::")[1] for it in items])
-            scores["recall_all@5"].append(recall_all_at(ranked, set(q["gold"]), 5))
-            scores["recall_all@10"].append(recall_all_at(ranked, set(q["gold"]), 10))
-    return {k: statistics.fmean(v) for k, v in scores.items() if v} | {"n": len(questions)}
+def service_search(service: Service) -> cc_quality.Search:
+    http = service.client()
+
+    def search(ref: str, question: str) -> list[tuple[str, list[str]]]:
+        items = recall(http, ref, question, top_k=20).json()["items"]
+        return [(str(it["source"]["external_id"]).split("::")[1] if "::" in str(it["source"]["external_id"]) else "",
+                 list(it["source"].get("utterance_ids") or [])) for it in items]  # fmt: skip
+
+    return search
+
+
+def mem0_search(memory: Any, manifest: dict[str, Any]) -> cc_quality.Search:
+    sizes = manifest["sizes"]
+    ids = cc_quality.utterance_ids_by_text(cc_dataset.build(sizes["big"], sizes["haystacks"], sizes["mid"],
+                                                            sizes["small"]))  # fmt: skip
+
+    def search(ref: str, question: str) -> list[tuple[str, list[str]]]:
+        found = cc_mem0.search(memory, ref, question, limit=20)
+        return [(str(m["metadata"]["external_id"]).split("::")[1] if "::" in str(m["metadata"]["external_id"])
+                 else "", ids.get(ref, {}).get(m["memory"], [])) for m in found]  # fmt: skip
+
+    return search
 
 
 def run_mem0(args: argparse.Namespace, data_dir: Path, queries: Queries, results: dict[str, Any]) -> None:
@@ -259,14 +277,11 @@ def run_mem0(args: argparse.Namespace, data_dir: Path, queries: Queries, results
                    "cpu_ms_loadgen": (time.process_time() - cpu0) * 1000 / max(len(took), 1)}  # fmt: skip
             results["latency"].append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
-        scores: dict[str, list[float]] = {"recall_all@5": [], "recall_all@10": []}
-        for q in results["lme_questions"]:
-            found = cc_mem0.search(memory, q["ref"], q["question"], limit=20)
-            ranked = dedupe([str(m["metadata"]["external_id"]).split("::")[1] for m in found])
-            scores["recall_all@5"].append(recall_all_at(ranked, set(q["gold"]), 5))
-            scores["recall_all@10"].append(recall_all_at(ranked, set(q["gold"]), 10))
-    results["quality"]["mem0"] = {k: statistics.fmean(v) for k, v in scores.items() if v} | {
-        "n": len(results["lme_questions"])}  # fmt: skip
+        try:
+            results["quality"]["mem0"] = cc_quality.evaluate(mem0_search(memory, results["manifest_full"]),
+                                                              results["manifest_full"])  # fmt: skip
+        except Exception as exc:  # noqa: BLE001
+            results["quality_error_mem0"] = repr(exc)
     results["mem0_network_attempts"] = len(attempts)
 
 
@@ -320,12 +335,10 @@ def main() -> None:
             manifest_path.write_text(json.dumps(manifest, indent=1))
         started = time.perf_counter()
         queries = Queries(manifest, args.cached_queries)
-        lme = [{"ref": c["ref"], "question": q["question"], "gold": q["gold"]} for c in manifest["customers"]
-               for q in c["queries"] if q["scoring"] == "lme" and c["units"] > 0]  # fmt: skip
         results: dict[str, Any] = {"machine": {"cores": os.cpu_count(), "load_avg_start": os.getloadavg()},
                                    "args": vars(args), "manifest": {k: v for k, v in manifest.items()
                                                                     if k != "customers"},
-                                   "latency": [], "quality": {}, "lme_questions": lme}  # fmt: skip
+                                   "latency": [], "quality": {}, "manifest_full": manifest}  # fmt: skip
         results["buckets"] = cc_report.bucket_stats(manifest, BUCKETS)
         cold_texts = [f"{p}{q}{s}" for (p, s), (_, q) in zip(queries.variants[-60:], itertools.cycle(
             queries.by_bucket[BUCKETS[0]] or queries.by_bucket[BUCKETS[1]]), strict=False)]  # fmt: skip

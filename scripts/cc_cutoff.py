@@ -1,6 +1,6 @@
 """Cutting a too-slow ingestion short, fairly for both systems (scripts/bench_contact_centre.py).
 
-`python scripts/cc_cutoff.py DATA_DIR` while the build is ingesting: the interactions still
+`python scripts/cc_cutoff.py DATA_DIR [LIKE]` while the build is ingesting: the interactions still
 queued are recorded in DATA_DIR/cutoff.json and marked done, so the workers skip them (a
 re-delivered task for a done interaction is a no-op) and the build finishes with what was
 really processed. The next bench run (`apply`) then deletes those rows (they have no units),
@@ -19,14 +19,25 @@ import cc_dataset
 import cc_mem0
 
 
-def cut(db_url: str, data_dir: Path) -> int:
+def cut(db_url: str, data_dir: Path, like: str = "%") -> int:
+    """Cut the queued interactions whose external id matches `like` (SQL LIKE; all by default)."""
     import psycopg
 
     with psycopg.connect(db_url, autocommit=True) as conn:
-        queued = [r[0] for r in conn.execute("SELECT external_id FROM interactions WHERE status = 'queued'")]
+        sql = "SELECT external_id FROM interactions WHERE status = 'queued' AND external_id LIKE %s"
+        queued = [r[0] for r in conn.execute(sql, (like,))]
         (data_dir / "cutoff.json").write_text(json.dumps(queued))
         conn.execute("UPDATE interactions SET status = 'done' WHERE external_id = ANY(%s)", (queued,))
     return len(queued)
+
+
+def unprocessed(db_url: str) -> set[str]:
+    """Everything the workers did not really finish (queued, processing, or marked done by `cut`)."""
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        sql = "SELECT external_id FROM interactions WHERE status <> 'done' OR finished_at IS NULL"
+        return {r[0] for r in conn.execute(sql)}
 
 
 def _ingest_figures(db_url: str, cut_ids: list[str]) -> dict[str, Any]:
@@ -67,7 +78,7 @@ def apply(
     manifest: dict[str, Any], data_dir: Path, db_url: str, units: dict[str, dict[str, int]], bucket_of: Any
 ) -> dict[str, Any]:
     """The manifest as if only the processed interactions had been sent (see the module doc)."""
-    cut_ids = set(json.loads((data_dir / "cutoff.json").read_text()))
+    cut_ids = set(json.loads((data_dir / "cutoff.json").read_text())) | unprocessed(db_url)
     sizes = manifest["sizes"]
     customers = {c.ref: c for c in cc_dataset.build(sizes["big"], sizes["haystacks"], sizes["mid"], sizes["small"])}
     manifest["ingest"] = _ingest_figures(db_url, sorted(cut_ids))
@@ -94,4 +105,4 @@ if __name__ == "__main__":
     from memory_service.embedded import start_embedded_postgres
 
     url, server = start_embedded_postgres(Path(sys.argv[1]) / "postgres")
-    print(f"cut {cut(url, Path(sys.argv[1]))} queued interactions")
+    print(f"cut {cut(url, Path(sys.argv[1]), *sys.argv[2:3])} queued interactions")
