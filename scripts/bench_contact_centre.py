@@ -14,9 +14,11 @@ cached (the bucket's questions, each sent once beforehand), closed loop at concu
 and open loop at 50, 100, 150 offered/s; the pgvector-only path (MEMORY_VECTOR_BACKEND=pgvector)
 at concurrency 1 and 8; mem0's search at concurrency 1 in process; the bare fp32
 sentence-transformers query embedding (this process, one thread) as the reference; CPU per
-recall of the API, worker+Redis, Postgres and the load generator apart; and LongMemEval session
-recall_all@5/@10 of the big customers' questions for the service and mem0. Markdown tables are
-printed and everything is saved as JSON (--out, default DATA_DIR/results-<time>.json).
+recall of the API, worker+Redis, Postgres and the load generator apart; and evidence recall of
+the same questions for the service and mem0 (scripts/cc_quality.py: LongMemEval by session,
+LoCoMo by turn). Markdown tables are printed and everything is saved as JSON (--out, default
+DATA_DIR/results-<time>.json); --report re-prints a saved one. A build too slow for the time at
+hand can be cut short fairly with scripts/cc_cutoff.py.
 """
 
 from __future__ import annotations
