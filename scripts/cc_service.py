@@ -1,0 +1,179 @@
+"""The service side of scripts/bench_contact_centre.py: `memory-service up` on a kept data dir
+(started with the harness' port/readiness helpers), ingestion through POST /v1/interactions,
+units counted in Postgres, and an HTTP recall load generator (closed and open loop) that
+reports the CPU of each process apart."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import psutil
+from bench_recall import cpu_seconds, postmaster_pid
+from service_harness import BOOTSTRAP_KEY, free_port, percentile, wait_ready
+
+NextRequest = Callable[[random.Random], tuple[str, str]]  # -> (customer ref, query text)
+
+
+class Service:
+    """`memory-service up` on data_dir (restartable); Postgres is the embedded one the caller
+    holds open, so it survives restarts and its processes can be measured."""
+
+    def __init__(self, data_dir: Path, backend: str = "faiss", workers: int = 1) -> None:
+        self.data_dir, self.backend, self.workers = data_dir, backend, workers
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self) -> float:
+        env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
+        env.update({"MEMORY_BOOTSTRAP_API_KEY": BOOTSTRAP_KEY, "HF_HUB_OFFLINE": "1", "MEMORY_LOG_LEVEL": "WARNING",
+                    "MEMORY_VECTOR_BACKEND": self.backend, "MEMORY_DB_POOL_MAX": "40"})  # fmt: skip
+        self.url = f"http://127.0.0.1:{free_port()}"
+        log = open(self.data_dir / f"up-{self.backend}.log", "ab")  # noqa: SIM115
+        cmd = [sys.executable, "-m", "memory_service.cli", "up", "--port", self.url.rsplit(":", 1)[1],
+               "--data-dir", str(self.data_dir), "--concurrency", str(self.workers)]  # fmt: skip
+        started = time.monotonic()
+        self.proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=log)
+        wait_ready(self.url, timeout=1800, proc=self.proc)
+        return time.monotonic() - started
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {BOOTSTRAP_KEY}"}, timeout=60)
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far: API process, its children (worker, Redis), Postgres, and this
+        process (the load generator)."""
+        assert self.proc
+        api = cpu_seconds([self.proc.pid], children=False)
+        pg = postmaster_pid(self.data_dir / "postgres" / "data") or postmaster_pid(self.data_dir / "postgres")
+        return {"api": api, "worker+redis": cpu_seconds([self.proc.pid]) - api, "postgres": cpu_seconds([pg]),
+                "loadgen": time.process_time()}  # fmt: skip
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(300)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def ingest(service: Service, db_url: str, payloads: list[dict[str, Any]], timeout: float) -> dict[str, float]:
+    """POST every interaction (4 at a time), then wait until the workers have processed all of
+    them (status counted in Postgres). Throughput is over the whole span, first POST to last done."""
+    import psycopg
+
+    started = time.perf_counter()
+    with service.client() as http, ThreadPoolExecutor(4) as pool:
+        for r in pool.map(lambda p: http.post("/v1/interactions", json=p), payloads):
+            r.raise_for_status()
+    posted = time.perf_counter() - started
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        while True:
+            found = conn.execute("SELECT status, count(*) FROM interactions GROUP BY status").fetchall()
+            counts: dict[str, int] = dict(found)
+            done = counts.get("done", 0) + counts.get("failed", 0)
+            print(f"\ringested {done}/{len(payloads)} ({time.perf_counter() - started:.0f} s)", end="",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            if done >= len(payloads) or time.perf_counter() - started > timeout:
+                break
+            time.sleep(2)
+    took = time.perf_counter() - started
+    print(file=sys.stderr)
+    utterances = sum(len(p["utterances"]) for p in payloads)
+    return {"interactions": len(payloads), "utterances": utterances, "seconds": took, "post_seconds": posted,
+            "failed": counts.get("failed", 0), "unfinished": len(payloads) - done,
+            "interactions_per_s": len(payloads) / took, "utterances_per_s": utterances / took}  # fmt: skip
+
+
+UNITS_SQL = """
+SELECT ci.type || ':' || ci.value,
+       (SELECT count(*) FROM episodes e WHERE e.customer_id = ci.customer_id AND e.unit_type = 'segment'),
+       (SELECT count(*) FROM episodes e WHERE e.customer_id = ci.customer_id AND e.unit_type = 'summary'),
+       (SELECT count(*) FROM observations o WHERE o.customer_id = ci.customer_id AND o.status = 'active')
+FROM customer_identifiers ci"""
+
+
+def count_units(db_url: str) -> dict[str, dict[str, int]]:
+    """Per customer ref: recallable units (segments, summaries, active observations)."""
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        rows = conn.execute(UNITS_SQL).fetchall()
+    return {ref: {"segments": s, "summaries": m, "observations": o, "units": s + m + o} for ref, s, m, o in rows}
+
+
+def recall(http: httpx.Client, ref: str, query: str, top_k: int = 10) -> httpx.Response:
+    body = {"query": query, "top_k": top_k, "include_profile": False}
+    return http.post(f"/v1/customers/{quote(ref, safe='')}/recall", json=body)
+
+
+def load(
+    service: Service, next_request: NextRequest, concurrency: int, seconds: float, rate: float | None = None
+) -> dict[str, float]:
+    """Closed loop (rate None): `concurrency` clients, each sending its next recall when the last
+    answered. Open loop (rate R/s): request i is due at i/R s, sent by the first of `concurrency`
+    clients free; its latency counts from when it was due (no coordinated omission). Requests
+    still unsent `seconds` after the run's end are dropped and counted as `unsent` (their latency
+    would be at least that long)."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(10**9))
+    cpu_before = service.cpu()
+    began = time.perf_counter()
+    stop_at = began + seconds
+    give_up = stop_at + seconds  # open loop on a saturated machine: stop sending what is long overdue
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        with service.client() as http:
+            while True:
+                if rate is None:
+                    due = time.perf_counter()
+                else:
+                    with lock:
+                        due = began + next(counter) / rate
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                if due >= stop_at or time.perf_counter() > give_up:
+                    return
+                with lock:
+                    ref, text = next_request(rng)
+                try:
+                    ok = recall(http, ref, text).is_success
+                except httpx.HTTPError:
+                    ok = False
+                took = (time.perf_counter() - due) * 1000
+                with lock:
+                    latencies.append(took)
+                    errors[0] += not ok
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    offered = round(rate * seconds) if rate else len(latencies)
+    n = max(len(latencies), 1)
+    cpu = {k: (v - cpu_before[k]) * 1000 / n for k, v in service.cpu().items()}
+    return {"p50": percentile(latencies, 50), "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
+            "rps": len(latencies) / elapsed, "n": len(latencies), "errors": errors[0],
+            "unsent": max(0, offered - len(latencies)),
+            **{f"cpu_ms_{k}": v for k, v in cpu.items()}, "load_avg": os.getloadavg()[0]}  # fmt: skip
+
+
+def rss_mb(service: Service) -> float:
+    assert service.proc
+    return float(psutil.Process(service.proc.pid).memory_info().rss / 2**20)
