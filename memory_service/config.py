@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     # torch intra-op threads per process. 1 keeps latency flat when API, workers and other
     # processes share the cores (2 threads on a busy 2-core box measured 10-25x slower).
     torch_threads: int = 1
+    # Region national phone numbers are read in ("US", "GB", "DE", "IN"); MEMORY_DEFAULT_PHONE_REGION.
+    # The older MEMORY_DEFAULT_PHONE_COUNTRY_CODE ("44") still works: it sets the code's main region.
+    # Each is kept consistent with the other, so callers may read either.
+    default_phone_region: str = "US"
     default_phone_country_code: str = "1"
 
     # Ingestion.
@@ -68,6 +72,17 @@ class Settings(BaseSettings):
     extraction_llm_model: str = "gpt-4o-mini"
     extraction_llm_api_key: str | None = None
     extraction_llm_timeout_seconds: float = 30.0
+
+    @model_validator(mode="after")
+    def _phone_region(self) -> Settings:
+        from memory_service.extraction.phones import country_code_for, region_for
+
+        given = self.model_fields_set
+        if "default_phone_region" not in given and "default_phone_country_code" in given:
+            self.default_phone_region = region_for(self.default_phone_country_code)
+        self.default_phone_region = region_for(self.default_phone_region)
+        self.default_phone_country_code = country_code_for(self.default_phone_region)
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from memory_service.extraction import agent, statements, traits
 from memory_service.extraction.base import ExtractedObservation, Extraction
+from memory_service.extraction.phones import region_for
 from memory_service.extraction.rewrite import possessions, to_standalone
 from memory_service.extraction.sentiment import interaction_sentiment
 from memory_service.extraction.summary import summarise
@@ -44,9 +45,10 @@ def load_spacy(model: str) -> Language:
 
 
 class RuleBasedExtractor:
-    def __init__(self, nlp: Language, *, default_country_code: str = "1") -> None:
+    def __init__(self, nlp: Language, *, default_country_code: str = "1", phone_region: str | None = None) -> None:
         self.nlp = nlp
         self.default_country_code = default_country_code
+        self.phone_region = region_for(phone_region or default_country_code)
 
     def extract(self, interaction: InteractionIn) -> Extraction:
         utterances = [u for u in interaction.utterances if u.text.strip()]
@@ -69,7 +71,7 @@ class RuleBasedExtractor:
                 resolution = agent.find_resolution(str(utterance.id), utterance.text) or resolution
             if utterance.role != "system":
                 previous_role = utterance.role
-        merged = merge_exact(found)
+        merged = merge_exact(_without_corrected(found))
         if resolution is not None:
             _mark_resolved(merged, resolution)
         sentiment = self._sentiment(interaction, utterances)
@@ -92,15 +94,25 @@ class RuleBasedExtractor:
         )  # fmt: skip
 
     def _traits(self, utterance: UtteranceIn, doc: Doc, at: datetime, asked: set[str]) -> list[ExtractedObservation]:
-        country = self.default_country_code
-        answered = traits.answered_traits(utterance.text, asked, country_code=country)
-        values = answered or traits.explicit_traits(utterance.text, doc, country_code=country)
+        values = traits.customer_traits(utterance.text, asked, region=self.phone_region, is_person=self._is_person)
         return [
             self._observation("trait", value.sentence, utterance, at, value.confidence,
                               {"trait": value.key, "value": value.value, "quote": utterance.text.strip(),
-                               "answered": bool(answered)})
+                               "answered": value.answered})
             for value in values
         ]  # fmt: skip
+
+    def _is_person(self, text: str, start: int, end: int) -> bool:
+        """Whether text[start:end] reads as a person's name once capitalised as typed text would be
+        (speech recognition writes 'this is ana ruiz'): every word a proper noun, and no date,
+        place or organisation ('it's Monday', 'this is Amazon')."""
+        span = text[start:end]
+        titled = text[:start] + " ".join(w[:1].upper() + w[1:] for w in span.split(" ")) + text[end:]
+        doc = self.nlp(titled[:1].upper() + titled[1:])
+        words = [t for t in doc if t.idx < end and start < t.idx + len(t) and not t.is_punct]
+        if not words or any(t.pos_ != "PROPN" for t in words):
+            return False
+        return not any(e.label_ != "PERSON" and e.start_char < end and start < e.end_char for e in doc.ents)
 
     def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
         groups: dict[str, list[Span]] = {}
@@ -176,6 +188,13 @@ def _mark_resolved(observations: list[ExtractedObservation], resolution: agent.R
     for obs in observations:
         if obs.kind == "commitment" and resolution.utterance_id in obs.utterance_ids:
             obs.attributes["status"] = "done"
+
+
+def _without_corrected(found: list[ExtractedObservation]) -> list[ExtractedObservation]:
+    """Drop identity values the customer corrected later in the same interaction."""
+    pairs = [(o.trait_key or "", o.value or "") for o in found]
+    dropped = traits.latest_identity(pairs)
+    return [o for i, o in enumerate(found) if i not in dropped]
 
 
 def merge_exact(observations: list[ExtractedObservation]) -> list[ExtractedObservation]:

@@ -1,0 +1,106 @@
+"""The customer's own name, said after a cue ("my name is", "this is", "it's", "call me"), before
+one ("Ana Ruiz speaking", "Ana here"), or as the answer to the agent asking for it.
+
+Typed text capitalises names; speech recognition often does not ("this is ana ruiz"). A
+lower-case candidate after a weak cue counts when spaCy's entity recogniser reads it, title
+cased in its sentence, as a PERSON, so "this is ridiculous" and "it's broken" stay out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from spacy.lang.en.stop_words import STOP_WORDS
+
+TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?"
+NAME_TOKEN = r"[A-Za-z][A-Za-z'\u2019]*(?:-[A-Za-z][A-Za-z'\u2019]*)*"
+CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})"
+STRONG_CUE_RE = re.compile(
+    rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
+    rf"it's spelled|surname is)\s*[:,]?\s+{CANDIDATE}",
+    re.IGNORECASE,
+)
+WEAK_CUE_RE = re.compile(rf"\b(?:i'?m|i am|this is|it'?s|it is|yes it'?s|that'?s)\s+{CANDIDATE}", re.IGNORECASE)
+AFTER_CUE_RE = re.compile(rf"^\W*(?:(?:hi|hello|hey|yes|yeah)\W+)?{CANDIDATE}\s+(?:speaking|here)\b", re.IGNORECASE)
+TITLE_RE = re.compile(rf"^{TITLES}$", re.IGNORECASE)
+# Words that end a name: what follows a name in a sentence, never part of it.
+AFTER_NAME = frozenset(
+    "speaking here calling and from with at on in of by for to about again please thanks thank sorry but so "
+    "um uh er hmm yes yeah no okay ok".split()
+)
+NOT_NAMES = frozenset(
+    "yes no sure okay ok thanks hello hi great fine good calling trying looking still just really actually "
+    "sorry having getting going wondering hoping moving writing texting emailing ringing checking "
+    "correct right wrong".split()
+)
+OTHERS_BEFORE_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+PersonCheck = Callable[[str, int, int], bool]
+
+
+def _trim(candidate: str) -> list[str]:
+    words: list[str] = []
+    for word in candidate.split():
+        bare = word.lower().strip("'\u2019")
+        if bare in AFTER_NAME or (bare in STOP_WORDS and not words) or bare in NOT_NAMES:
+            break
+        if bare in STOP_WORDS:
+            break
+        words.append(word)
+    return words
+
+
+def _value(words: list[str]) -> str:
+    return " ".join(w if any(c.isupper() for c in w) else _title(w) for w in words)
+
+
+def _title(word: str) -> str:
+    """'o'brien' -> "O'Brien", 'mary-jane' -> 'Mary-Jane'."""
+    return re.sub(r"(^|[-'\u2019])([a-z])", lambda m: m.group(1) + m.group(2).upper(), word.lower())
+
+
+def _capitalised(words: list[str]) -> bool:
+    return all(w[0].isupper() for w in words)
+
+
+def find_names(text: str, *, is_person: PersonCheck) -> list[str]:
+    """Names the speaker gives as their own. `is_person(text, start, end)` says whether the
+    span reads as a person's name (spaCy NER on the title-cased sentence)."""
+    out: list[str] = []
+    if text.rstrip().endswith("?"):
+        return out  # 'Is this Sarah?' asks about the other party
+    for pattern, strong in ((STRONG_CUE_RE, True), (WEAK_CUE_RE, False), (AFTER_CUE_RE, False)):
+        for match in pattern.finditer(text):
+            if OTHERS_BEFORE_RE.search(text[: match.start()]):
+                continue  # 'my son's name is Tom': someone else's
+            words = _trim(match.group("name"))
+            if not words:
+                continue
+            start = match.start("name")
+            end = start + len(" ".join(words))
+            if strong or (pattern is AFTER_CUE_RE and _capitalised(words)) or is_person(text, start, end):
+                out.append(_value(words))
+    return list(dict.fromkeys(out))
+
+
+FILLER_RE = re.compile(
+    r"^\W*(?:(?:sure|yes|yeah|yep|ok(?:ay)?|um+|uh+|er|hi|hello|of course|certainly|no problem|so)\W+)*"
+    r"(?:(?:it'?s|it is|this is|that'?s|i'?m|i am|my name is|name'?s|the name is)\s+)?",
+    re.IGNORECASE,
+)
+
+
+def answered_name(text: str, *, is_person: PersonCheck) -> str | None:
+    """The reply to 'Can I have your name?': 'Ana Ruiz', 'sure, it's ana ruiz', 'Dr. O'Brien'."""
+    rest = FILLER_RE.sub("", text.strip(), count=1)
+    rest = re.sub(rf"^{TITLES}\s+", "", rest, flags=re.IGNORECASE).strip().rstrip(".!")
+    if not re.fullmatch(rf"{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}}", rest):
+        return None
+    words = _trim(rest)
+    if len(words) != len(rest.split()):
+        return None
+    start = text.find(rest)
+    if len(words) >= 2 or _capitalised(words) or is_person(text, start, start + len(rest)):
+        return _value(words)
+    return None
