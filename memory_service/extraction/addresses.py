@@ -38,6 +38,7 @@ NOT_PLACE = frozenset(
     "anymore now.".split()
 )
 MAX_TAIL_WORDS = 7
+ORDINAL_NAMES = frozenset({"first", "third", "fifth", "sixth", "eighth", "ninth", "eleventh", "twelfth", "n", "s"})
 # State and province codes that are also English words ('Portland, OR 97201').
 STATE_CODES = frozenset({"or", "in", "me", "hi", "ok", "oh", "on", "de", "al", "pa", "ma", "co", "id", "la", "mo"})
 
@@ -99,6 +100,12 @@ def _after_postcode(text: str, at: int, end: int) -> int:
     return at + nxt.end() if nxt and not POSTCODE_RE.match(text[end - 5 : end]) else end
 
 
+def _street_words(street: str) -> bool:
+    """'2 hours on the street' is no street: a street's name has no function words."""
+    words = [w.lower().strip(",.") for w in street.split()[1:-1]]
+    return not any(w in STOP_WORDS and w not in ORDINAL_NAMES for w in words)
+
+
 def _reads_as_street(value: str) -> bool:
     try:
         tags = usaddress.parse(value)
@@ -131,6 +138,8 @@ def find_addresses(text: str) -> list[FoundAddress]:
     """Street addresses in the text, longest reading of each, in order."""
     spans = _pyap_spans(text)
     for match in STREET_RE.finditer(text):
+        if not _street_words(match.group(0)):
+            continue
         spans.append((match.start(), max(match.end(), _tail_end(text, match.end()))))
     spans.sort(key=lambda s: (s[0], -s[1]))
     out: list[FoundAddress] = []

@@ -99,8 +99,8 @@ def _digits(text: str) -> str:
         digits = _run_digits(run)
         return run if digits is None else digits
 
-    text = HOUSE_NUMBER_RE.sub(lambda m: _run_digits(m.group("n") + " ") or _single(m.group("n")), text)
-    return NUMBER_RUN_RE.sub(replace, text)
+    text = NUMBER_RUN_RE.sub(replace, text)
+    return HOUSE_NUMBER_RE.sub(lambda m: _run_digits(m.group("n")) or _single(m.group("n")), text)
 
 
 def _single(word: str) -> str:
