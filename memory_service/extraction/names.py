@@ -14,15 +14,34 @@ from collections.abc import Callable
 from spacy.lang.en.stop_words import STOP_WORDS
 
 TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?"
-NAME_TOKEN = r"[A-Za-z][A-Za-z'\u2019]*(?:-[A-Za-z][A-Za-z'\u2019]*)*"
+# Letters of any script; apostrophes and hyphens inside ("O'Brien", "Smith-Jones", "Ó Súilleabháin").
+LETTERS = r"[^\W\d_]+"
+NAME_TOKEN = rf"{LETTERS}(?:['\u2019]{LETTERS})*(?:-{LETTERS}(?:['\u2019]{LETTERS})*)*"
 CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})"
 STRONG_CUE_RE = re.compile(
     rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
-    rf"it's spelled|surname is)\s*[:,]?\s+{CANDIDATE}",
+    rf"it's spelled|surname is|name (?:on|for|under) (?:the|my|this) (?:\w+ )?(?:is|'s)|"
+    rf"(?:put|book|file|place) (?:it|this|that|them|the \w+) under|(?:it'?s|it is|that'?s) under)\s*[:,]?\s+{CANDIDATE}",
     re.IGNORECASE,
 )
 WEAK_CUE_RE = re.compile(rf"\b(?:i'?m|i am|this is|it'?s|it is|yes it'?s|that'?s)\s+{CANDIDATE}", re.IGNORECASE)
-AFTER_CUE_RE = re.compile(rf"^\W*(?:(?:hi|hello|hey|yes|yeah)\W+)?{CANDIDATE}\s+(?:speaking|here)\b", re.IGNORECASE)
+AFTER_CUE_RE = re.compile(
+    rf"^\W*(?:(?:hi|hello|hey|yes|yeah|uh+|um+|er|oh|so|ok(?:ay)?)\W+)*{CANDIDATE}\s+(?:speaking|here)\b", re.IGNORECASE
+)
+FIRST_LAST_RE = re.compile(
+    rf"\bfirst name(?: is|'s)?[:,]?\s+(?P<first>{NAME_TOKEN})[\s,]+(?:and\s+)?(?:my\s+)?(?:last name|surname|family name)"
+    rf"(?: is|'s)?[:,]?\s+(?P<last>{NAME_TOKEN}(?:\s+{NAME_TOKEN})?)",
+    re.IGNORECASE,
+)
+CLOSINGS = (
+    r"thanks|thank you|many thanks|thanks again|cheers|regards|kind regards|best regards|warm regards|best wishes|"
+    r"best|sincerely|yours sincerely|yours truly|yours|all the best|take care|ta"
+)
+# A sign-off: the closing, then the name alone at the end of the message ('Kind regards,\nLiam Smith-Jones').
+SIGN_OFF_RE = re.compile(
+    rf"(?:^|[\n.!]\s*)(?:{CLOSINGS})\s*[,!.\-]*(?P<sep>\s*\n\s*|\s+)(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{1,2}})\W*$",
+    re.IGNORECASE,
+)
 TITLE_RE = re.compile(rf"^{TITLES}$", re.IGNORECASE)
 # Words that end a name: what follows a name in a sentence, never part of it.
 AFTER_NAME = frozenset(
@@ -57,7 +76,7 @@ def _value(words: list[str]) -> str:
 
 def _title(word: str) -> str:
     """'o'brien' -> "O'Brien", 'mary-jane' -> 'Mary-Jane'."""
-    return re.sub(r"(^|[-'\u2019])([a-z])", lambda m: m.group(1) + m.group(2).upper(), word.lower())
+    return re.sub(r"(^|[-'\u2019])([^\W\d_])", lambda m: m.group(1) + m.group(2).upper(), word.lower())
 
 
 def _capitalised(words: list[str]) -> bool:
@@ -70,7 +89,10 @@ def find_names(text: str, *, is_person: PersonCheck) -> list[str]:
     out: list[str] = []
     if text.rstrip().endswith("?"):
         return out  # 'Is this Sarah?' asks about the other party
-    for pattern, strong in ((STRONG_CUE_RE, True), (WEAK_CUE_RE, False), (AFTER_CUE_RE, False)):
+    for match in FIRST_LAST_RE.finditer(text):
+        out.append(_value([*_trim(match.group("first")), *_trim(match.group("last"))]))
+    out += _signed(text, is_person)
+    for pattern, strong in ((STRONG_CUE_RE, True), (WEAK_CUE_RE, False), (AFTER_CUE_RE, True)):
         for match in pattern.finditer(text):
             if OTHERS_BEFORE_RE.search(text[: match.start()]):
                 continue  # 'my son's name is Tom': someone else's
@@ -79,9 +101,24 @@ def find_names(text: str, *, is_person: PersonCheck) -> list[str]:
                 continue
             start = match.start("name")
             end = start + len(" ".join(words))
-            if strong or (pattern is AFTER_CUE_RE and _capitalised(words)) or is_person(text, start, end):
+            if strong or is_person(text, start, end):
                 out.append(_value(words))
     return list(dict.fromkeys(out))
+
+
+def _signed(text: str, is_person: PersonCheck) -> list[str]:
+    """A full name signed under a closing; a first name alone is left out, as it would replace
+    the full name the customer gave before."""
+    match = SIGN_OFF_RE.search(text)
+    if match is None:
+        return []
+    words = _trim(match.group("name"))
+    if len(words) < 2 or len(words) != len(match.group("name").split()):
+        return []
+    on_own_line = "\n" in match.group("sep")
+    if on_own_line or is_person(text, match.start("name"), match.end("name")):
+        return [_value(words)]
+    return []
 
 
 FILLER_RE = re.compile(

@@ -34,7 +34,7 @@ NOT_CURRENT_BEFORE_RE = re.compile(
     re.IGNORECASE,
 )
 NOT_CURRENT_AFTER_RE = re.compile(
-    r"^\W*(?:(?:is|was|that'?s|which is)\s+)?(?:not|no longer|my old|the old|old|wrong|a typo|incorrect)\b"
+    r"^[\s,)\-]*(?:(?:is|was|that'?s|which is)\s+)?(?:not|no longer|my old|the old|old|wrong|a typo|incorrect)\b"
     r"|^[^.!?]{0,40}\b(?:anymore|any more|no longer|not (?:mine|current|right|correct))\b",
     re.IGNORECASE,
 )

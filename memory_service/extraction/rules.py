@@ -55,13 +55,14 @@ class RuleBasedExtractor:
         docs = list(self.nlp.pipe([u.text for u in utterances], batch_size=64))
         found: list[ExtractedObservation] = []
         resolution: agent.Resolution | None = None
+        region = interaction_region(interaction, self.phone_region)
         # What the agent's latest run of turns asked for; the customer may answer in several turns.
         agent_block: list[str] = []
         previous_role = ""
         for utterance, doc in zip(utterances, docs, strict=True):
             at = utterance.at or interaction.started_at
             if utterance.role == "customer":
-                trait_obs = self._traits(utterance, doc, at, traits.asked_for(" ".join(agent_block)))
+                trait_obs = self._traits(utterance, at, traits.asked_for(" ".join(agent_block)), region)
                 found.extend(trait_obs)
                 if not any(o.attributes.get("answered") for o in trait_obs):
                     found.extend(self._statements(utterance, doc, at))
@@ -93,8 +94,8 @@ class RuleBasedExtractor:
             trait_key=attributes.get("trait") if kind == "trait" else None,
         )  # fmt: skip
 
-    def _traits(self, utterance: UtteranceIn, doc: Doc, at: datetime, asked: set[str]) -> list[ExtractedObservation]:
-        values = traits.customer_traits(utterance.text, asked, region=self.phone_region, is_person=self._is_person)
+    def _traits(self, utterance: UtteranceIn, at: datetime, asked: set[str], region: str) -> list[ExtractedObservation]:
+        values = traits.customer_traits(utterance.text, asked, region=region, is_person=self._is_person)
         return [
             self._observation("trait", value.sentence, utterance, at, value.confidence,
                               {"trait": value.key, "value": value.value, "quote": utterance.text.strip(),
@@ -188,6 +189,15 @@ def _mark_resolved(observations: list[ExtractedObservation], resolution: agent.R
     for obs in observations:
         if obs.kind == "commitment" and resolution.utterance_id in obs.utterance_ids:
             obs.attributes["status"] = "done"
+
+
+def interaction_region(interaction: InteractionIn, default: str) -> str:
+    """The region national phone numbers in this interaction are read in: the interaction's
+    `metadata.region` (ISO 3166 alpha-2, e.g. from the telephony system) or the default."""
+    given = (interaction.metadata or {}).get("region")
+    if isinstance(given, str) and len(given.strip()) == 2 and given.isalpha():
+        return {"UK": "GB"}.get(given.strip().upper(), given.strip().upper())
+    return default
 
 
 def _without_corrected(found: list[ExtractedObservation]) -> list[ExtractedObservation]:

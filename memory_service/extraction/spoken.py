@@ -76,8 +76,9 @@ def _run_digits(run: str) -> str | None:
 
 
 STREET_TYPES = (
-    "street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|circle|"
-    "crescent|close|parkway|pkwy|highway|hwy|square|sq|trail|row|gardens|grove|mews|walk|hill|view"
+    "street|st|avenue|ave|av|road|rd|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|terr|ter|"
+    "circle|cir|crescent|cres|close|cl|parkway|pkwy|highway|hwy|square|sq|trail|trl|row|gardens|gdns|grove|gr|"
+    "mews|walk|hill|view|park|green|rise|hollow|loop|path|pike|plaza|alley|wharf|quay|parade|esplanade"
 )
 # One number word before a street name is the house number: 'twelve elm street'.
 HOUSE_NUMBER_RE = re.compile(
@@ -87,19 +88,25 @@ HOUSE_NUMBER_RE = re.compile(
 )
 
 
+PLUS_RE = re.compile(r"\bplus\s+(?=\d{6,})", re.IGNORECASE)
+
+
 def _digits(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
         # "oh" and "o" alone are interjections; only inside a run of digits are they zero.
         if run.lower() in ZEROS or run.lower() in REPEATS:
             return run
-        tokens = run.lower().split()
+        tokens = re.split(r"[\s,.\-]+", run.lower())
+        if all(t.isdigit() for t in tokens if t):
+            return run  # written digits are left to the matchers: 'Flat 2, 240 ...' is two numbers
         if any(t in ZEROS for t in tokens) and any(t.isdigit() and len(t) > 1 for t in tokens):
             return run  # 'Columbus, OH 43215': a state before a written zip, not a zero
         digits = _run_digits(run)
         return run if digits is None else digits
 
     text = NUMBER_RUN_RE.sub(replace, text)
+    text = PLUS_RE.sub("+", text)  # 'plus four four ...' -> '+44...'
     return HOUSE_NUMBER_RE.sub(lambda m: _run_digits(m.group("n")) or _single(m.group("n")), text)
 
 

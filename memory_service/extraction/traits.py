@@ -27,7 +27,9 @@ PLAN_RE = re.compile(
 MEMBERSHIP_ANSWER_RE = re.compile(r"\b(gold|silver|bronze|platinum|guest|basic|standard|premium)\b", re.IGNORECASE)
 ASKS = {
     "name": re.compile(r"\b(?:your (?:full |first and last |first |last )?name|who am i speaking|who i'?m speaking|"
-                       r"who(?:'s| is) (?:calling|this)|may i ask who|spell your (?:first |last )?name)\b", re.I),
+                       r"who(?:'s| is) (?:calling|this)|may i ask who|spell your (?:first |last )?name|"
+                       r"(?:put|book|file) (?:this|it|that|the \w+) under|under what name|what name|"
+                       r"name (?:on|for) the)\b", re.I),
     "username": re.compile(r"\b(?:user ?name|account id|login)\b", re.I),
     "email": re.compile(r"\be-?mail\b", re.I),
     "phone": re.compile(r"\b(?:phone|mobile|cell|number to reach|contact number|callback number|"
