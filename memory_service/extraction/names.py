@@ -17,11 +17,13 @@ TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?"
 # Letters of any script; apostrophes and hyphens inside ("O'Brien", "Smith-Jones", "Ó Súilleabháin").
 LETTERS = r"[^\W\d_]+"
 NAME_TOKEN = rf"{LETTERS}(?:['\u2019]{LETTERS})*(?:-{LETTERS}(?:['\u2019]{LETTERS})*)*"
-CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})"
+# Not the start of an email or a dotted id ('it's w.okonkwobell@...'), nor a unit ('it's flat 10').
+CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})\b(?![.@_]\w|\s+\d)"
 STRONG_CUE_RE = re.compile(
     rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
     rf"it's spelled|surname is|name (?:on|for|under) (?:the|my|this) (?:\w+ )?(?:is|'s)|"
-    rf"(?:put|book|file|place) (?:it|this|that|them|the \w+) under|(?:it'?s|it is|that'?s) under)\s*[:,]?\s+{CANDIDATE}",
+    rf"(?:put|book|file|place) (?:it|this|that|them|the \w+) under|(?:it'?s|it is|that'?s) under|"
+    rf"name\b[^.?!]{{0,40}}?\bfrom {NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}} to)\s*[:,]?\s+{CANDIDATE}",
     re.IGNORECASE,
 )
 WEAK_CUE_RE = re.compile(rf"\b(?:i'?m|i am|this is|it'?s|it is|yes it'?s|that'?s)\s+{CANDIDATE}", re.IGNORECASE)
@@ -51,7 +53,7 @@ AFTER_NAME = frozenset(
 NOT_NAMES = frozenset(
     "yes no sure okay ok thanks hello hi great fine good calling trying looking still just really actually "
     "sorry having getting going wondering hoping moving writing texting emailing ringing checking "
-    "correct right wrong".split()
+    "correct right wrong flat unit apartment apt suite house number".split()
 )
 OTHERS_BEFORE_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
@@ -71,6 +73,8 @@ def _trim(candidate: str) -> list[str]:
 
 
 def _value(words: list[str]) -> str:
+    if len(words) == 3 and words[0].lower() == words[2].lower():
+        words = words[1:]  # 'Mr Whitaker, Callum Whitaker': the surname, then the full name
     return " ".join(w if any(c.isupper() for c in w) else _title(w) for w in words)
 
 
@@ -83,9 +87,10 @@ def _capitalised(words: list[str]) -> bool:
     return all(w[0].isupper() for w in words)
 
 
-def find_names(text: str, *, is_person: PersonCheck) -> list[str]:
+def find_names(text: str, *, is_person: PersonCheck, asked: bool = False) -> list[str]:
     """Names the speaker gives as their own. `is_person(text, start, end)` says whether the
-    span reads as a person's name (spaCy NER on the title-cased sentence)."""
+    span reads as a person's name (spaCy on the title-cased sentence); when the agent has just
+    asked for the name (`asked`), a weak cue ("it's ...") is enough."""
     out: list[str] = []
     if text.rstrip().endswith("?"):
         return out  # 'Is this Sarah?' asks about the other party
@@ -101,7 +106,7 @@ def find_names(text: str, *, is_person: PersonCheck) -> list[str]:
                 continue
             start = match.start("name")
             end = start + len(" ".join(words))
-            if strong or is_person(text, start, end):
+            if strong or asked or is_person(text, start, end):
                 out.append(_value(words))
     return list(dict.fromkeys(out))
 

@@ -158,7 +158,18 @@ MAIL_PROVIDERS = frozenset(
 EMAIL_CUE_RE = re.compile(r"\b(?:e-?mail|mail|inbox)\b", re.IGNORECASE)
 
 
+FILLERS_RE = re.compile(r"(?<![\w'])(?:um+|uh+|uhm+|erm+|er|ah+|hmm+)(?![\w'])[,.]?\s*", re.IGNORECASE)
+# A word said twice in a row ('my my email', 'it's it's'); digits are left alone ('five five').
+REPEAT_RE = re.compile(rf"\b(?!(?:{NUMBER_WORD})\b)([a-z']+)\s+\1\b", re.IGNORECASE)
+
+
+def fluent(text: str) -> str:
+    """Hesitations and stutters of a speech transcript removed: 'the name um on the account'."""
+    text = FILLERS_RE.sub("", text)
+    return REPEAT_RE.sub(r"\1", text)
+
+
 def written(text: str, *, email_context: bool = False) -> str:
-    """The text with spoken digit runs and spoken email addresses in written form."""
+    """The text with hesitations removed and spoken digit runs and email addresses in written form."""
     email_context = email_context or bool(EMAIL_CUE_RE.search(text))
-    return _emails(_digits(text), email_context=email_context)
+    return _emails(_digits(fluent(text)), email_context=email_context)

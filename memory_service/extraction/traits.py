@@ -102,7 +102,7 @@ def customer_traits(text: str, asked: set[str], *, region: str, is_person: Perso
         TraitValue(f.key, f.value, 0.9, answered=short and f.key in asked)
         for f in _own_values(written, asked, ids, region=region)
     ]
-    name_list = names.find_names(written, is_person=is_person)
+    name_list = names.find_names(written, is_person=is_person, asked="name" in asked)
     if not name_list and "name" in asked and short:
         answer = names.answered_name(written, is_person=is_person)
         name_list = [answer] if answer else []
