@@ -23,7 +23,7 @@ COUNTRIES = ("US", "CA", "GB")
 UNIT = r"(?:flat|unit|apt\.?|apartment|suite|ste\.?|#)\s*[a-z0-9\-]+,?\s+"
 STREET_RE = re.compile(
     rf"(?<![\w#])(?:{UNIT})?\d{{1,6}}[a-z]?(?:[-/]\d{{1,4}}[a-z]?)?,?\s+"
-    rf"(?:[a-z0-9'.\-]+\s+){{0,4}}?(?:{STREET_TYPES})\b\.?(?:\s+(?:north|south|east|west|[nsew]{{1,2}})\b\.?)?",
+    rf"(?:(?:\d+(?:st|nd|rd|th)|[a-z][a-z'.\-]*)\s+){{0,4}}?(?:{STREET_TYPES})\b\.?(?:\s+(?:north|south|east|west|[nsew]{{1,2}})\b\.?)?",
     re.IGNORECASE,
 )
 POSTCODE_RE = re.compile(
@@ -102,13 +102,15 @@ def _after_postcode(text: str, at: int, end: int) -> int:
 
 def _street_words(street: str) -> bool:
     """'2 hours on the street' is no street: a street's name has no function words."""
-    words = [w.lower().strip(",.") for w in street.split()[1:-1]]
+    words = [re.split(r"['\u2019]", w.lower().strip(",."))[0] for w in street.split()[1:-1]]
     return not any(w in STOP_WORDS and w not in ORDINAL_NAMES for w in words)
 
 
 def _reads_as_street(value: str) -> bool:
+    # usaddress reads US order; a UK flat comes first ('Flat 2, 240 ...'): read from the number.
+    lead = re.match(UNIT, value, re.IGNORECASE)
     try:
-        tags = usaddress.parse(value)
+        tags = usaddress.parse(value[lead.end() :] if lead else value)
     except Exception:  # noqa: BLE001 - the CRF tagger raises on odd input; then it is no address
         return False
     labels = {label for _, label in tags}

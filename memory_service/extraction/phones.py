@@ -74,6 +74,9 @@ def find_phones(text: str, *, region: str) -> list[FoundPhone]:
     found = []
     for match in PhoneNumberMatcher(text, region, leniency=Leniency.POSSIBLE):
         value = _e164(match.number)
-        if value is not None:
+        # A number said without its country code has at least 7 digits; shorter runs are house
+        # numbers, postcodes and amounts that some plans (Germany's) would read as possible.
+        national = not match.raw_string.lstrip().startswith(("+", "00"))
+        if value is not None and not (national and len(re.sub(r"\D", "", match.raw_string)) < _MIN_DIGITS):
             found.append(FoundPhone(value, match.start, match.end, match.raw_string))
     return found

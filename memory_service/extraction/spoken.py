@@ -40,7 +40,8 @@ SPOKEN_EMAIL_RE = re.compile(
 # Words that end the local part going backwards: cue words said before the address.
 LOCAL_STOP = frozenset(
     "is it's its it was email e-mail mail address my the me reach at to and yes yeah sure ok okay so um uh "
-    "that's thats use send please try no actually sorry meant make that be should".split()
+    "that's thats use send please try no actually sorry meant make that be should now new on from "
+    "changed change update updated switch switched".split()
 )
 
 
