@@ -18,7 +18,7 @@ TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?"
 LETTERS = r"[^\W\d_]+"
 NAME_TOKEN = rf"{LETTERS}(?:['\u2019]{LETTERS})*(?:-{LETTERS}(?:['\u2019]{LETTERS})*)*"
 # Not the start of an email or a dotted id ('it's w.okonkwobell@...'), nor a unit ('it's flat 10').
-CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})\b(?![.@_]\w|\s+\d)"
+CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}})\b(?![.@_\-]\w|\s+\d|\s+at\s+\S+\s+dot\b)"
 STRONG_CUE_RE = re.compile(
     rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
     rf"it's spelled|surname is|name (?:on|for|under) (?:the|my|this) (?:\w+ )?(?:is|'s)|"
@@ -73,7 +73,7 @@ def _trim(candidate: str) -> list[str]:
 
 
 def _value(words: list[str]) -> str:
-    if len(words) == 3 and words[0].lower() == words[2].lower():
+    if len(words) >= 3 and words[0].lower() == words[-1].lower():
         words = words[1:]  # 'Mr Whitaker, Callum Whitaker': the surname, then the full name
     return " ".join(w if any(c.isupper() for c in w) else _title(w) for w in words)
 
@@ -106,6 +106,8 @@ def find_names(text: str, *, is_person: PersonCheck, asked: bool = False) -> lis
                 continue
             start = match.start("name")
             end = start + len(" ".join(words))
+            if not strong and not asked and len(words) < 2:
+                continue  # 'thanks, this is Liam' later must not replace the full name given before
             if strong or asked or is_person(text, start, end):
                 out.append(_value(words))
     return list(dict.fromkeys(out))

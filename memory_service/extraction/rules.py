@@ -104,16 +104,21 @@ class RuleBasedExtractor:
         ]  # fmt: skip
 
     def _is_person(self, text: str, start: int, end: int) -> bool:
-        """Whether text[start:end] reads as a person's name once capitalised as typed text would be
-        (speech recognition writes 'this is ana ruiz'): every word a proper noun, and no date,
-        place or organisation ('it's Monday', 'this is Amazon')."""
+        """Whether text[start:end] reads as a person's name. Speech recognition writes 'this is
+        ana ruiz', so the span is read twice: title-cased as typed text would be (every word a
+        proper noun, and no date, place or organisation: 'it's Monday', 'this is Amazon'), and
+        lower-cased, where no word may be an adjective, verb or function word ('it's easier')."""
+        lowered = self.nlp(text[:start] + text[start:end].lower() + text[end:])
+        in_span = [t for t in lowered if t.idx < end and start < t.idx + len(t) and not t.is_punct]
+        if not in_span or any(t.pos_ not in ("NOUN", "PROPN", "X") for t in in_span):
+            return False
         span = text[start:end]
         titled = text[:start] + " ".join(w[:1].upper() + w[1:] for w in span.split(" ")) + text[end:]
         doc = self.nlp(titled[:1].upper() + titled[1:])
-        words = [t for t in doc if t.idx < end and start < t.idx + len(t) and not t.is_punct]
-        if not words or any(t.pos_ != "PROPN" for t in words):
+        if any(e.label_ != "PERSON" and e.start_char < end and start < e.end_char for e in doc.ents):
             return False
-        return not any(e.label_ != "PERSON" and e.start_char < end and start < e.end_char for e in doc.ents)
+        words = [t for t in doc if t.idx < end and start < t.idx + len(t) and not t.is_punct]
+        return all(t.pos_ == "PROPN" for t in words) or len(span.split()) >= 2
 
     def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
         groups: dict[str, list[Span]] = {}

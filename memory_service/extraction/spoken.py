@@ -144,7 +144,10 @@ def _emails(text: str, *, email_context: bool) -> str:
         # 'my order at amazon dot com' is a shop, not an address, unless an email was in question.
         domain = re.sub(rf"\s*\b{DOT}\b\s*", ".", match.group("domain"), flags=re.IGNORECASE)
         mailbox = domain.split(".")[0].lower() in MAIL_PROVIDERS
-        if not local or (_is_plain_word(local) and not (email_context or mailbox)):
+        # 'at example dot com' is how an address is spelled out, unless a purchase is 'at' a shop.
+        spelled = re.search(rf"\b{DOT}\b", match.group("domain"), re.IGNORECASE) is not None
+        spelled = spelled and local.lower() not in NOT_MAILBOXES
+        if not local or (_is_plain_word(local) and not (email_context or mailbox or spelled)):
             return match.group(0)
         domain = re.sub(rf"\s*\b{CONNECTOR}\b\s*", "-", domain, flags=re.IGNORECASE).replace(" ", "")
         return f"{prefix}{local.lower()}@{domain.lower()}"
@@ -152,6 +155,10 @@ def _emails(text: str, *, email_context: bool) -> str:
     return SPOKEN_EMAIL_RE.sub(replace, text)
 
 
+NOT_MAILBOXES = frozenset(
+    "order orders package parcel item items stuff it them purchase account shopping bought ordered one this that "
+    "website site page online store shop".split()
+)
 MAIL_PROVIDERS = frozenset(
     "gmail googlemail yahoo hotmail outlook live msn icloud me mac aol proton protonmail gmx mail zoho yandex "
     "comcast verizon att btinternet sky rediffmail fastmail hey".split()
