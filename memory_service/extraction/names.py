@@ -57,7 +57,9 @@ NOT_NAMES = frozenset(
 )
 OTHERS_BEFORE_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
-PersonCheck = Callable[[str, int, int], bool]
+# (text, start, end, loose): does the span read as a person's name; loose only rules out words
+# that cannot be one (adjectives, verbs), for when the agent has just asked for the name.
+PersonCheck = Callable[[str, int, int, bool], bool]
 
 
 def _trim(candidate: str) -> list[str]:
@@ -108,7 +110,7 @@ def find_names(text: str, *, is_person: PersonCheck, asked: bool = False) -> lis
             end = start + len(" ".join(words))
             if not strong and not asked and len(words) < 2:
                 continue  # 'thanks, this is Liam' later must not replace the full name given before
-            if strong or asked or is_person(text, start, end):
+            if strong or is_person(text, start, end, asked):
                 out.append(_value(words))
     return list(dict.fromkeys(out))
 
@@ -123,7 +125,7 @@ def _signed(text: str, is_person: PersonCheck) -> list[str]:
     if len(words) < 2 or len(words) != len(match.group("name").split()):
         return []
     on_own_line = "\n" in match.group("sep")
-    if on_own_line or is_person(text, match.start("name"), match.end("name")):
+    if on_own_line or is_person(text, match.start("name"), match.end("name"), False):
         return [_value(words)]
     return []
 
@@ -139,12 +141,14 @@ def answered_name(text: str, *, is_person: PersonCheck) -> str | None:
     """The reply to 'Can I have your name?': 'Ana Ruiz', 'sure, it's ana ruiz', 'Dr. O'Brien'."""
     rest = FILLER_RE.sub("", text.strip(), count=1)
     rest = re.sub(rf"^{TITLES}\s+", "", rest, flags=re.IGNORECASE).strip().rstrip(".!")
-    if not re.fullmatch(rf"{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}}", rest):
+    if not re.fullmatch(rf"{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}}", rest):
         return None
     words = _trim(rest)
     if len(words) != len(rest.split()):
         return None
     start = text.find(rest)
-    if len(words) >= 2 or _capitalised(words) or is_person(text, start, start + len(rest)):
+    if (len(words) >= 2 or _capitalised(words)) and is_person(text, start, start + len(rest), True):
+        return _value(words)
+    if is_person(text, start, start + len(rest), False):
         return _value(words)
     return None

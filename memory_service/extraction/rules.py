@@ -103,16 +103,21 @@ class RuleBasedExtractor:
             for value in values
         ]  # fmt: skip
 
-    def _is_person(self, text: str, start: int, end: int) -> bool:
+    def _is_person(self, text: str, start: int, end: int, loose: bool = False) -> bool:
         """Whether text[start:end] reads as a person's name. Speech recognition writes 'this is
-        ana ruiz', so the span is read twice: title-cased as typed text would be (every word a
-        proper noun, and no date, place or organisation: 'it's Monday', 'this is Amazon'), and
-        lower-cased, where no word may be an adjective, verb or function word ('it's easier')."""
-        lowered = self.nlp(text[:start] + text[start:end].lower() + text[end:])
-        in_span = [t for t in lowered if t.idx < end and start < t.idx + len(t) and not t.is_punct]
-        if not in_span or any(t.pos_ not in ("NOUN", "PROPN", "X") for t in in_span):
-            return False
+        ana ruiz', so the span is read title-cased as typed text would be: every word a proper
+        noun, and no date, place or organisation ('it's Monday', 'this is Amazon'); two or more
+        words are enough (the small model tags rare names as anything). One word is also read
+        lower-cased, where it must not be an adjective or verb ('it's easier', 'it's broken').
+        `loose` (the agent asked for the name) keeps only that last reading."""
         span = text[start:end]
+        if len(span.split()) == 1:
+            lowered = self.nlp(text[:start] + span.lower() + text[end:])
+            in_span = [t for t in lowered if t.idx < end and start < t.idx + len(t) and not t.is_punct]
+            if not in_span or any(t.pos_ not in ("NOUN", "PROPN", "X") for t in in_span):
+                return False
+        if loose:
+            return True
         titled = text[:start] + " ".join(w[:1].upper() + w[1:] for w in span.split(" ")) + text[end:]
         doc = self.nlp(titled[:1].upper() + titled[1:])
         if any(e.label_ != "PERSON" and e.start_char < end and start < e.end_char for e in doc.ents):

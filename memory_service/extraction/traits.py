@@ -62,7 +62,7 @@ BARE_TOKEN_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]{3,40})\s*[.!]?\s*$")
 BARE_DIGITS_RE = re.compile(r"^\s*#?\s*([A-Z0-9\-]{5,20})\s*[.!]?\s*$", re.I)
 SHORT_ANSWER_WORDS = 14
 
-PersonCheck = Callable[[str, int, int], bool]
+PersonCheck = Callable[[str, int, int, bool], bool]
 
 
 @dataclass(frozen=True)
