@@ -18,7 +18,7 @@ TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?"
 LETTERS = r"[^\W\d_]+"
 NAME_TOKEN = rf"{LETTERS}(?:['\u2019]{LETTERS})*(?:-{LETTERS}(?:['\u2019]{LETTERS})*)*"
 # Not the start of an email or a dotted id ('it's w.okonkwobell@...'), nor a unit ('it's flat 10').
-CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}})\b(?![.@_\-]\w|\s+\d|\s+at\s+\S+\s+dot\b)"
+CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,6}})\b(?![.@_\-]\w|\s+\d|\s+at\s+\S+\s+dot\b)"
 STRONG_CUE_RE = re.compile(
     rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
     rf"it's spelled|surname is|name (?:on|for|under) (?:the|my|this) (?:\w+ )?(?:is|'s)|"
@@ -32,16 +32,20 @@ AFTER_CUE_RE = re.compile(
 )
 FIRST_LAST_RE = re.compile(
     rf"\bfirst name(?: is|'s)?[:,]?\s+(?P<first>{NAME_TOKEN})[\s,]+(?:and\s+)?(?:my\s+)?(?:last name|surname|family name)"
-    rf"(?: is|'s)?[:,]?\s+(?P<last>{NAME_TOKEN}(?:\s+{NAME_TOKEN})?)",
+    rf"(?: is|'s)?[:,]?\s+(?P<last>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})",
     re.IGNORECASE,
 )
 CLOSINGS = (
     r"thanks|thank you|many thanks|thanks again|cheers|regards|kind regards|best regards|warm regards|best wishes|"
     r"best|sincerely|yours sincerely|yours truly|yours|all the best|take care|ta"
 )
-# A sign-off: the closing, then the name alone at the end of the message ('Kind regards,\nLiam Smith-Jones').
+# A sign-off: the closing, then the name on its own line or at the end ('Kind regards,\nLiam Smith-Jones'),
+# or a name line over a contact line ('Aoife Fitzgerald-Hughes\nMob: +49 ...').
 SIGN_OFF_RE = re.compile(
-    rf"(?:^|[\n.!]\s*)(?:{CLOSINGS})\s*[,!.\-]*(?P<sep>\s*\n\s*|\s+)(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{1,2}})\W*$",
+    rf"(?:^|[\n.!]\s*)(?:{CLOSINGS})\s*[,!.\-]*(?P<sep>[ \t]*\n\s*|[ \t]+)"
+    rf"(?P<name>{NAME_TOKEN}(?:[ \t]+{NAME_TOKEN}){{1,3}})[ \t.!]*(?:\n|$)"
+    rf"|(?:^|\n)[ \t]*(?P<sep2>)(?P<name2>{NAME_TOKEN}(?:[ \t]+{NAME_TOKEN}){{1,3}})[ \t]*\n[ \t]*"
+    rf"(?:mob|mobile|tel|phone|cell|m|t|e|email|direct)\b\.?\s*:",
     re.IGNORECASE,
 )
 TITLE_RE = re.compile(rf"^{TITLES}$", re.IGNORECASE)
@@ -75,9 +79,22 @@ def _trim(candidate: str) -> list[str]:
 
 
 def _value(words: list[str]) -> str:
-    if len(words) >= 3 and words[0].lower() == words[-1].lower():
-        words = words[1:]  # 'Mr Whitaker, Callum Whitaker': the surname, then the full name
+    words = _without_leading_surname(words)[:4]
     return " ".join(w if any(c.isupper() for c in w) else _title(w) for w in words)
+
+
+def _without_leading_surname(words: list[str]) -> list[str]:
+    """'mrs van der berg keisha van der berg' -> 'keisha van der berg': the title's surname, then
+    the full name (hyphens and spaces alike)."""
+    parts = [p.lower() for w in words for p in w.split("-")]
+    for k in range(1, len(parts) // 2 + 1):
+        if parts[:k] == parts[-k:] and len(parts) > 2 * k:
+            skip, count = 0, 0
+            while count < k:  # drop the words that made up those k parts
+                count += len(words[skip].split("-"))
+                skip += 1
+            return words[skip:]
+    return words
 
 
 def _title(word: str) -> str:
@@ -118,16 +135,16 @@ def find_names(text: str, *, is_person: PersonCheck, asked: bool = False) -> lis
 def _signed(text: str, is_person: PersonCheck) -> list[str]:
     """A full name signed under a closing; a first name alone is left out, as it would replace
     the full name the customer gave before."""
-    match = SIGN_OFF_RE.search(text)
-    if match is None:
-        return []
-    words = _trim(match.group("name"))
-    if len(words) < 2 or len(words) != len(match.group("name").split()):
-        return []
-    on_own_line = "\n" in match.group("sep")
-    if on_own_line or is_person(text, match.start("name"), match.end("name"), False):
-        return [_value(words)]
-    return []
+    out = []
+    for match in SIGN_OFF_RE.finditer(text):
+        group = "name" if match.group("name") else "name2"
+        words = _trim(match.group(group))
+        if len(words) < 2 or len(words) != len(match.group(group).split()):
+            continue
+        on_own_line = group == "name2" or "\n" in match.group("sep")
+        if on_own_line or is_person(text, match.start(group), match.end(group), False):
+            out.append(_value(words))
+    return out
 
 
 FILLER_RE = re.compile(
@@ -152,3 +169,10 @@ def answered_name(text: str, *, is_person: PersonCheck) -> str | None:
     if is_person(text, start, start + len(rest), False):
         return _value(words)
     return None
+
+
+def fullest(found: list[str]) -> list[str]:
+    """Names of one turn, less any that another contains ('Okafor' beside 'Esperanza Okafor')."""
+    words = [set(n.lower().replace("-", " ").split()) for n in found]
+    keep = [n for i, n in enumerate(found) if not any(i != j and words[i] < words[j] for j in range(len(found)))]
+    return list(dict.fromkeys(keep))

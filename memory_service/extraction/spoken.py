@@ -89,6 +89,22 @@ HOUSE_NUMBER_RE = re.compile(
 )
 
 
+# 'flat one, forty pilgrim street' is flat 1 at number 40, not number 140.
+UNIT_BEFORE_RE = re.compile(r"\b(?:flat|unit|apt|apartment|suite|ste)\s*$", re.IGNORECASE)
+
+
+def _unit_then_house(run: str) -> str:
+    tokens = [t for t in re.split(r"[\s,.\-]+", run) if t]
+    low = [t.lower() for t in tokens]
+    first = 2 if len(low) > 1 and low[0] in TENS and low[1] in UNITS and low[1] != "zero" else 1
+    unit = _run_digits(" ".join(tokens[:first]) + " ") if first == 2 else _single(tokens[0])
+    rest = " ".join(tokens[first:])
+    if not rest:
+        return unit or run
+    house = _run_digits(rest) or _single(rest)
+    return f"{unit} {house}"
+
+
 PLUS_RE = re.compile(r"\bplus\s+(?=\d{6,})", re.IGNORECASE)
 
 
@@ -103,6 +119,8 @@ def _digits(text: str) -> str:
             return run  # written digits are left to the matchers: 'Flat 2, 240 ...' is two numbers
         if any(t in ZEROS for t in tokens) and any(t.isdigit() and len(t) > 1 for t in tokens):
             return run  # 'Columbus, OH 43215': a state before a written zip, not a zero
+        if UNIT_BEFORE_RE.search(match.string[: match.start()]):
+            return _unit_then_house(run)
         digits = _run_digits(run)
         return run if digits is None else digits
 

@@ -29,7 +29,7 @@ ASKS = {
     "name": re.compile(r"\b(?:your (?:full |first and last |first |last )?name|who am i speaking|who i'?m speaking|"
                        r"who(?:'s| is) (?:calling|this)|may i ask who|spell your (?:first |last )?name|"
                        r"(?:put|book|file) (?:this|it|that|the \w+) under|under what name|what name|"
-                       r"name (?:on|for) the)\b", re.I),
+                       r"name (?:on|for) the|who do i have|on the line|who am i talking|who are you)\b", re.I),
     "username": re.compile(r"\b(?:user ?name|account id|login)\b", re.I),
     "email": re.compile(r"\be-?mail\b", re.I),
     "phone": re.compile(r"\b(?:phone|mobile|cell|number to reach|contact number|callback number|"
@@ -103,12 +103,13 @@ def customer_traits(text: str, asked: set[str], *, region: str, is_person: Perso
         for f in _own_values(written, asked, ids, region=region)
     ]
     name_list = names.find_names(written, is_person=is_person, asked="name" in asked)
-    if not name_list and "name" in asked and short:
-        answer = names.answered_name(written, is_person=is_person)
-        name_list = [answer] if answer else []
+    if "name" in asked and short:
+        # Each sentence may be the bare answer: 'It's Dr Okafor. Esperanza Okafor.'
+        answers = [names.answered_name(part, is_person=is_person) for part in re.split(r"(?<=[.!?])\s+", written)]
+        name_list = names.fullest([*name_list, *(a for a in answers if a)])
         values += [TraitValue("name", n, 0.8, answered=True) for n in name_list]
     else:
-        values += [TraitValue("name", n, 0.85) for n in name_list]
+        values += [TraitValue("name", n, 0.85) for n in names.fullest(name_list)]
     if not values and asked and short:
         values = _answered_ids(written, asked)
     return values + _account_traits(written, ids)
