@@ -18,7 +18,9 @@ TITLES = r"(?:mr|mrs|ms|miss|mx|dr|prof|sir|madam)\.?"
 LETTERS = r"[^\W\d_]+"
 NAME_TOKEN = rf"{LETTERS}(?:['\u2019]{LETTERS})*(?:-{LETTERS}(?:['\u2019]{LETTERS})*)*"
 # Not the start of an email or a dotted id ('it's w.okonkwobell@...'), nor a unit ('it's flat 10').
-CANDIDATE = rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,6}})\b(?![.@_\-]\w|\s+\d|\s+at\s+\S+\s+dot\b)"
+CANDIDATE = (
+    rf"(?:{TITLES}\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,6}})\b(?![.@_\-]\w|\s+\d|\s+at\s+\S+\s+dot\b)"
+)
 STRONG_CUE_RE = re.compile(
     rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
     rf"it's spelled|surname is|name (?:on|for|under) (?:the|my|this) (?:\w+ )?(?:is|'s)|"
@@ -31,8 +33,8 @@ AFTER_CUE_RE = re.compile(
     rf"^\W*(?:(?:hi|hello|hey|yes|yeah|uh+|um+|er|oh|so|ok(?:ay)?)\W+)*{CANDIDATE}\s+(?:speaking|here)\b", re.IGNORECASE
 )
 FIRST_LAST_RE = re.compile(
-    rf"\bfirst name(?: is|'s)?[:,]?\s+(?P<first>{NAME_TOKEN})[\s,]+(?:and\s+)?(?:my\s+)?(?:last name|surname|family name)"
-    rf"(?: is|'s)?[:,]?\s+(?P<last>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})",
+    rf"\bfirst name(?: is|'s)?[:,]?\s+(?P<first>{NAME_TOKEN})[\s,]+(?:and\s+)?(?:my\s+)?"
+    rf"(?:last name|surname|family name)(?: is|'s)?[:,]?\s+(?P<last>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})",
     re.IGNORECASE,
 )
 CLOSINGS = (
@@ -57,7 +59,7 @@ AFTER_NAME = frozenset(
 NOT_NAMES = frozenset(
     "yes no sure okay ok thanks hello hi great fine good calling trying looking still just really actually "
     "sorry having getting going wondering hoping moving writing texting emailing ringing checking "
-    "correct right wrong flat unit apartment apt suite house number".split()
+    "correct right wrong flat unit apartment apt suite house number mr mrs ms miss mx dr prof sir madam".split()
 )
 OTHERS_BEFORE_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s+(?:\w+\s+)?$", re.IGNORECASE)
 

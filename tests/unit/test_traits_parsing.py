@@ -157,3 +157,22 @@ def test_a_correction_replaces_the_value_within_the_interaction(spacy_nlp) -> No
         ("email", "new@x.com")
     ]
     assert _traits(spacy_nlp, ("customer", "no, it's not a@b.com, it's c@b.com")) == [("email", "c@b.com")]
+
+
+def test_a_flat_number_said_before_the_house_number_stays_apart() -> None:
+    assert written("flat one, forty pilgrim street") == "flat 1 40 pilgrim street"
+    assert written("plus four four seven seven double oh nine double oh one two three") == "+447700900123"
+
+
+@pytest.mark.model
+def test_names_in_sign_offs_and_after_a_title_and_surname(spacy_nlp) -> None:
+    asked = ("agent", "And who do I have on the line?")
+    assert _traits(spacy_nlp, asked, ("customer", "It's Dr Okafor. Esperanza Okafor.")) == [
+        ("name", "Esperanza Okafor")
+    ]
+    assert _traits(spacy_nlp, asked, ("customer", "uh it's mrs van der berg keisha van der berg")) == [
+        ("name", "Keisha Van Der Berg")
+    ]
+    signed = "Hello,\n\nMy order is late.\n\nKind regards,\nChloé Whitfield"
+    assert _traits(spacy_nlp, ("customer", signed)) == [("name", "Chloé Whitfield")]
+    assert _traits(spacy_nlp, ("customer", "Hello,\n\nThanks,\nLiam")) == []  # a first name would replace the full one
