@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     # Where exports are cached, keyed by the weights' hash. None: $XDG_CACHE_HOME (or ~/.cache)
     # /memory-service/models, shared by every data dir since the key is the content.
     onnx_cache_dir: Path | None = None
+    # Region national phone numbers are read in ("US", "GB", "DE", "IN"); MEMORY_DEFAULT_PHONE_REGION.
+    # The older MEMORY_DEFAULT_PHONE_COUNTRY_CODE ("44") still works: it sets the code's main region.
+    # Each is kept consistent with the other, so callers may read either.
+    default_phone_region: str = "US"
     default_phone_country_code: str = "1"
 
     # Ingestion.
@@ -97,6 +101,17 @@ class Settings(BaseSettings):
             except re.error as exc:
                 raise ValueError(f"redaction pattern {item['name']!r} does not compile: {exc}") from None
         return value
+
+    @model_validator(mode="after")
+    def _phone_region(self) -> Settings:
+        from memory_service.extraction.phones import country_code_for, region_for
+
+        given = self.model_fields_set
+        if "default_phone_region" not in given and "default_phone_country_code" in given:
+            self.default_phone_region = region_for(self.default_phone_country_code)
+        self.default_phone_region = region_for(self.default_phone_region)
+        self.default_phone_country_code = country_code_for(self.default_phone_region)
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -10,8 +10,9 @@ from memory_service.extraction.rules import RuleBasedExtractor, load_spacy
 def build_extractor(settings: Settings) -> Extractor:
     """The offline rules; with MEMORY_EXTRACTION_LLM_URL set, the LLM extractor in front of them."""
     rules = RuleBasedExtractor(
-        load_spacy(settings.spacy_model), default_country_code=settings.default_phone_country_code
-    )
+        load_spacy(settings.spacy_model), default_country_code=settings.default_phone_country_code,
+        phone_region=settings.default_phone_region,
+    )  # fmt: skip
     if not settings.extraction_llm_url:
         return rules
     from memory_service.extraction.llm import LLMExtractor

@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from memory_service.extraction import agent, statements, traits
 from memory_service.extraction.base import ExtractedObservation, Extraction
+from memory_service.extraction.phones import region_for
 from memory_service.extraction.rewrite import possessions, to_standalone
 from memory_service.extraction.sentiment import interaction_sentiment
 from memory_service.extraction.summary import summarise
@@ -44,22 +45,24 @@ def load_spacy(model: str) -> Language:
 
 
 class RuleBasedExtractor:
-    def __init__(self, nlp: Language, *, default_country_code: str = "1") -> None:
+    def __init__(self, nlp: Language, *, default_country_code: str = "1", phone_region: str | None = None) -> None:
         self.nlp = nlp
         self.default_country_code = default_country_code
+        self.phone_region = region_for(phone_region or default_country_code)
 
     def extract(self, interaction: InteractionIn) -> Extraction:
         utterances = [u for u in interaction.utterances if u.text.strip()]
         docs = list(self.nlp.pipe([u.text for u in utterances], batch_size=64))
         found: list[ExtractedObservation] = []
         resolution: agent.Resolution | None = None
+        region = interaction_region(interaction, self.phone_region)
         # What the agent's latest run of turns asked for; the customer may answer in several turns.
         agent_block: list[str] = []
         previous_role = ""
         for utterance, doc in zip(utterances, docs, strict=True):
             at = utterance.at or interaction.started_at
             if utterance.role == "customer":
-                trait_obs = self._traits(utterance, doc, at, traits.asked_for(" ".join(agent_block)))
+                trait_obs = self._traits(utterance, at, traits.asked_for(" ".join(agent_block)), region)
                 found.extend(trait_obs)
                 if not any(o.attributes.get("answered") for o in trait_obs):
                     found.extend(self._statements(utterance, doc, at))
@@ -69,7 +72,7 @@ class RuleBasedExtractor:
                 resolution = agent.find_resolution(str(utterance.id), utterance.text) or resolution
             if utterance.role != "system":
                 previous_role = utterance.role
-        merged = merge_exact(found)
+        merged = merge_exact(_without_corrected(found))
         if resolution is not None:
             _mark_resolved(merged, resolution)
         sentiment = self._sentiment(interaction, utterances)
@@ -91,16 +94,36 @@ class RuleBasedExtractor:
             trait_key=attributes.get("trait") if kind == "trait" else None,
         )  # fmt: skip
 
-    def _traits(self, utterance: UtteranceIn, doc: Doc, at: datetime, asked: set[str]) -> list[ExtractedObservation]:
-        country = self.default_country_code
-        answered = traits.answered_traits(utterance.text, asked, country_code=country)
-        values = answered or traits.explicit_traits(utterance.text, doc, country_code=country)
+    def _traits(self, utterance: UtteranceIn, at: datetime, asked: set[str], region: str) -> list[ExtractedObservation]:
+        values = traits.customer_traits(utterance.text, asked, region=region, is_person=self._is_person)
         return [
             self._observation("trait", value.sentence, utterance, at, value.confidence,
                               {"trait": value.key, "value": value.value, "quote": utterance.text.strip(),
-                               "answered": bool(answered)})
+                               "answered": value.answered})
             for value in values
         ]  # fmt: skip
+
+    def _is_person(self, text: str, start: int, end: int, loose: bool = False) -> bool:
+        """Whether text[start:end] reads as a person's name. Speech recognition writes 'this is
+        ana ruiz', so the span is read title-cased as typed text would be: every word a proper
+        noun, and no date, place or organisation ('it's Monday', 'this is Amazon'); two or more
+        words are enough (the small model tags rare names as anything). One word is also read
+        lower-cased, where it must not be an adjective or verb ('it's easier', 'it's broken').
+        `loose` (the agent asked for the name) keeps only that last reading."""
+        span = text[start:end]
+        if len(span.split()) == 1:
+            lowered = self.nlp(text[:start] + span.lower() + text[end:])
+            in_span = [t for t in lowered if t.idx < end and start < t.idx + len(t) and not t.is_punct]
+            if not in_span or any(t.pos_ not in ("NOUN", "PROPN", "X") for t in in_span):
+                return False
+        if loose:
+            return True
+        titled = text[:start] + " ".join(w[:1].upper() + w[1:] for w in span.split(" ")) + text[end:]
+        doc = self.nlp(titled[:1].upper() + titled[1:])
+        if any(e.label_ != "PERSON" and e.start_char < end and start < e.end_char for e in doc.ents):
+            return False
+        words = [t for t in doc if t.idx < end and start < t.idx + len(t) and not t.is_punct]
+        return all(t.pos_ == "PROPN" for t in words) or len(span.split()) >= 2
 
     def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
         groups: dict[str, list[Span]] = {}
@@ -176,6 +199,22 @@ def _mark_resolved(observations: list[ExtractedObservation], resolution: agent.R
     for obs in observations:
         if obs.kind == "commitment" and resolution.utterance_id in obs.utterance_ids:
             obs.attributes["status"] = "done"
+
+
+def interaction_region(interaction: InteractionIn, default: str) -> str:
+    """The region national phone numbers in this interaction are read in: the interaction's
+    `metadata.region` (ISO 3166 alpha-2, e.g. from the telephony system) or the default."""
+    given = (interaction.metadata or {}).get("region")
+    if isinstance(given, str) and len(given.strip()) == 2 and given.isalpha():
+        return {"UK": "GB"}.get(given.strip().upper(), given.strip().upper())
+    return default
+
+
+def _without_corrected(found: list[ExtractedObservation]) -> list[ExtractedObservation]:
+    """Drop identity values the customer corrected later in the same interaction."""
+    pairs = [(o.trait_key or "", o.value or "") for o in found]
+    dropped = traits.latest_identity(pairs)
+    return [o for i, o in enumerate(found) if i not in dropped]
 
 
 def merge_exact(observations: list[ExtractedObservation]) -> list[ExtractedObservation]:

@@ -90,15 +90,16 @@ def test_retracting_a_wrong_new_address_brings_back_the_one_it_replaced(api) -> 
 
 
 def test_correcting_one_of_two_conflicting_values_settles_the_review(api) -> None:
-    _say(api, "2026-10-01T10:00:00Z", "My address is 12 Oak Street, Springfield.",
-         "Sorry, my address is 40 Pine Road, Springfield.")  # fmt: skip
-    flagged = _trait(api, "address")
+    # Two plans said plainly in one interaction conflict. (Identity traits do not: there the last
+    # value given in an interaction replaces the one before, 'Sorry, my address is ...'.)
+    _say(api, "2026-10-01T10:00:00Z", "I'm on the basic plan.", "I'm on the premium plan.")
+    flagged = _trait(api, "plan")
     assert len(flagged) == 2 and all(o["needs_review"] for o in flagged)
-    pine = next(o for o in flagged if "Pine" in o["text"])
-    assert _patch(api, pine["id"], {"value": "40 Pine Road, Springfield"}).status_code == 200
-    [settled] = _trait(api, "address")
-    assert settled["attributes"]["value"] == "40 Pine Road, Springfield" and not settled["needs_review"]
-    assert {o["superseded_by"] for o in _trait(api, "address", status="superseded")} == {settled["id"]}
+    premium = next(o for o in flagged if "premium" in o["text"])
+    assert _patch(api, premium["id"], {"value": "premium"}).status_code == 200
+    [settled] = _trait(api, "plan")
+    assert settled["attributes"]["value"] == "premium" and not settled["needs_review"]
+    assert {o["superseded_by"] for o in _trait(api, "plan", status="superseded")} == {settled["id"]}
 
 
 def test_edits_are_refused_with_the_field_named(api, make_api) -> None:

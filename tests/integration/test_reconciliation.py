@@ -63,10 +63,10 @@ def test_new_email_supersedes_old_and_an_old_statement_arriving_late_stays_histo
 
 
 def test_two_values_in_one_interaction_are_kept_and_flagged(api) -> None:
-    _say(api, "2026-10-01T10:00:00Z", "My address is 12 Oak Street, Springfield.",
-         "Sorry, my address is 40 Pine Road, Springfield.")  # fmt: skip
-    addresses = [o for o in _observations(api, status="active") if o["attributes"].get("trait") == "address"]
-    assert len(addresses) == 2 and all(o["needs_review"] for o in addresses)
+    # Plans said plainly; a corrected identity trait ('Sorry, my address is ...') keeps the last value.
+    _say(api, "2026-10-01T10:00:00Z", "I'm on the basic plan.", "I'm on the premium plan.")
+    plans = [o for o in _observations(api, status="active") if o["attributes"].get("trait") == "plan"]
+    assert len(plans) == 2 and all(o["needs_review"] for o in plans)
     assert api.get(f"/v1/customers/{PHONE_REF}/profile").json()["needs_review"] == 2
 
 
