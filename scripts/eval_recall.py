@@ -2,7 +2,7 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/eval_recall.py [--locomo-convs conv-26,conv-30]
         [--lme-questions 12] [--skip-locomo] [--skip-lme] [--min-score X] [--no-recency]
-        [--url URL --api-key KEY] [--concurrency 2] [--no-lme-baselines]
+        [--url URL --api-key KEY [--no-ingest]] [--concurrency 2] [--no-lme-baselines]
 
 Without --url it starts `memory-service up` on a temp data dir and a free port (embedded
 Postgres and Redis). LoCoMo: every session is an interaction per speaker (that speaker the
@@ -327,6 +327,8 @@ def main() -> None:
     ap.add_argument("--lme-ids", help="comma-separated question ids (overrides --lme-questions)")
     ap.add_argument("--half", choices=["tuned", "untuned", "both"], default="both",
                     help="which half of the fixed split to run (see LOCOMO_TUNED and lme_halves)")
+    ap.add_argument("--no-ingest", action="store_true",
+                    help="the data is already in the service at --url: recall only (recall-side changes)")
     ap.add_argument("--skip-locomo", action="store_true")
     ap.add_argument("--skip-lme", action="store_true")
     ap.add_argument("--min-score", type=float, help="pass min_score to recall (default: the service's)")
@@ -353,16 +355,18 @@ def main() -> None:
     with running_service(args.url, args.api_key, concurrency=args.concurrency) as (url, key):
         http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=120)
         if convs:
-            payloads = [p for c in convs for p in locomo_interactions(c)]
-            took = ingest(http, payloads, "locomo")
-            print(f"LoCoMo: {len(payloads)} interactions ingested in {took:.0f} s", file=sys.stderr)
+            if not args.no_ingest:
+                payloads = [p for c in convs for p in locomo_interactions(c)]
+                took = ingest(http, payloads, "locomo")
+                print(f"LoCoMo: {len(payloads)} interactions ingested in {took:.0f} s", file=sys.stderr)
             names = ["R@5", "R@10", "R@20", "nDCG@10", "tok@10"]
             table = eval_locomo(http, convs, opts, dense).rows(names)
             title = f"LoCoMo dev ({len(convs)} conversations), evidence recall"
             print_table(title, Scores.header("category", names), table)
         if lme:
-            took = ingest(http, [p for q in lme for p in lme_interactions(q)], "longmemeval")
-            print(f"LongMemEval: {len(lme)} questions ingested in {took:.0f} s", file=sys.stderr)
+            if not args.no_ingest:
+                took = ingest(http, [p for q in lme for p in lme_interactions(q)], "longmemeval")
+                print(f"LongMemEval: {len(lme)} questions ingested in {took:.0f} s", file=sys.stderr)
             names = ["Rall@5", "Rall@10", "nDCGany@5", "tok@10"]
             table = eval_lme(http, lme, opts, None if args.no_lme_baselines else dense, halves).rows(names)
             print_table(f"LongMemEval_S dev ({len(lme)} questions), session recall", Scores.header("type", names),
