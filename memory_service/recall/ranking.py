@@ -61,15 +61,6 @@ def apply_time_priors(
             c.fused *= window_boost
 
 
-def boost_where(candidates: list[Candidate], holds: Callable[[Candidate], bool], boost: float) -> None:
-    """Multiply the fused score of the candidates for which `holds` is true."""
-    if boost == 1.0:
-        return
-    for c in candidates:
-        if holds(c):
-            c.fused *= boost
-
-
 def select_diverse(
     candidates: list[Candidate],
     *,

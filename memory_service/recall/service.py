@@ -33,15 +33,9 @@ from memory_service.episodes import repository as episodes_repo
 from memory_service.index import VectorIndex
 from memory_service.observations import repository as observations_repo
 from memory_service.recall import items as item_builder
-from memory_service.recall.ranking import (
-    Candidate,
-    apply_time_priors,
-    boost_where,
-    reciprocal_rank_fusion,
-    select_diverse,
-)
+from memory_service.recall.ranking import Candidate, apply_time_priors, reciprocal_rank_fusion, select_diverse
 from memory_service.recall.rerank import Reranker
-from memory_service.recall.timeparse import asks_for_time, is_temporal, mentions_time, parse_window
+from memory_service.recall.timeparse import is_temporal, parse_window
 from memory_service.units import repository as units
 from schemas.recall import RecallItem, RecallRequest, RecallResponse
 
@@ -96,11 +90,6 @@ class RecallPolicy:
     # (recall@10 0.743 -> 0.773 / 0.762 on the two halves); agent turns looked at: the best answer_pool.
     answer_factor: float = 0.9
     answer_pool: int = 30
-    # A question asking when (timeparse.asks_for_time): units that state a time (an observation's
-    # date attribute, "yesterday", "last Fri", "in 2022") count this much more. The answer to "when
-    # did she ...?" is the turn that dates the event, not a later mention of it. Tuned half (conv-26,
-    # conv-30) R@10 0.761 -> 0.771 (1.3 and 1.6 alike); untuned gain: (measuring).
-    dated_boost: float = 1.3
 
 
 def recall(
@@ -246,14 +235,7 @@ def _prioritise(
         window=parse_window(request.query, now=now),
         window_boost=policy.window_boost,
     )
-    if asks_for_time(request.query):
-        boost_where(candidates, lambda c: _states_time(rows[c.unit_id]), policy.dated_boost)
     candidates.sort(key=lambda c: c.fused, reverse=True)
-
-
-def _states_time(row: dict[str, Any]) -> bool:
-    attributes = row.get("attributes") or {}
-    return bool(attributes.get("date")) or mentions_time(str(row["text"]))
 
 
 def _rerank(reranker: Reranker, query: str, candidates: list[Candidate], rows: dict[str, dict[str, Any]]) -> None:

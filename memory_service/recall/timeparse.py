@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from memory_service.extraction.temporal import ABSOLUTE_RE, RELATIVE_RE
-
 _UNITS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "a few": 3,
             "couple of": 2, "a couple of": 2, "several": 4}  # fmt: skip
@@ -32,16 +30,6 @@ _MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s+" + _YEAR + r"\b")
 DAY_AFTER = timedelta(days=8)
 MONTH_AFTER = timedelta(days=15)
 _TEMPORAL = re.compile(r"\b(when|how long|how many (?:days|weeks|months|years)|first|last time|recently|latest)\b")
-# A question whose answer is a date or a duration: "when", "what year", "which month", "how long ago",
-# "since when", "how many days/weeks...", "what date".
-_ASKS_TIME = re.compile(r"\b(when|how long|how many (?:days|weeks|months|years)|(?:what|which) (?:year|month|day|date|"
-                        r"week|weekend|time of year|season))\b")  # fmt: skip
-# A stated time: a calendar word, a year, a clock-free relative expression. The resolver in
-# extraction.temporal covers the relative and dated forms; these add what needs no resolving.
-_CALENDAR = re.compile(r"\b(?:(?:19|20)\d\d|" + "|".join(_MONTHS) + r"|spring|summer|autumn|fall|winter|weekend|"
-                       r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|ago|since|recently|lately|last night|"
-                       r"this morning|the other day|earlier|(?:last|this|next|on) "
-                       r"(?:mon|tues?|wed|thu|thurs|fri|sat|sun))\b")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -104,18 +92,6 @@ def parse_window(query: str, *, now: datetime) -> TimeWindow | None:
     return None
 
 
-def asks_for_time(query: str) -> bool:
-    """The answer is a date or a span of time (not merely a question with a time in it)."""
-    return bool(_ASKS_TIME.search(query.lower()))
-
-
-def mentions_time(text: str) -> bool:
-    """Whether a unit states when something happened: the evidence for a "when" question is the
-    turn that dates the event ("I went yesterday", "back in 2019"), not a later mention of it."""
-    lowered = text.lower()
-    return bool(_CALENDAR.search(lowered) or RELATIVE_RE.search(lowered) or ABSOLUTE_RE.search(lowered))
-
-
 def is_temporal(query: str) -> bool:
     """Questions about when something happened: dates matter, recency should not decide."""
-    return bool(_TEMPORAL.search(query.lower())) or asks_for_time(query)
+    return bool(_TEMPORAL.search(query.lower()))
