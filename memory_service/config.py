@@ -7,8 +7,28 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import phonenumbers
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PHONE_REGION = "US"
+
+
+def region_for(code_or_region: str | None) -> str:
+    """'GB' stays 'GB'; a calling code such as '44' or '+44' becomes its main region."""
+    value = (code_or_region or "").strip().lstrip("+")
+    if not value:
+        return DEFAULT_PHONE_REGION
+    if value.isdigit():
+        region = phonenumbers.region_code_for_country_code(int(value))
+        return DEFAULT_PHONE_REGION if region == "ZZ" else region
+    return value.upper()
+
+
+def country_code_for(region: str) -> str:
+    """The calling code of a region: 'GB' -> '44'."""
+    code = phonenumbers.country_code_for_region(region_for(region))
+    return str(code) if code else "1"
 
 
 class Settings(BaseSettings):
@@ -104,7 +124,6 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _phone_region(self) -> Settings:
-        from memory_service.extraction.phones import country_code_for, region_for
 
         given = self.model_fields_set
         if "default_phone_region" not in given and "default_phone_country_code" in given:

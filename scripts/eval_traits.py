@@ -193,20 +193,20 @@ def run_seed(client: MemoryClient, cases: list[CustomerCase], timeout: float) ->
     for step in range(max(len(c.interactions) for c in cases)):
         posted = [(c, client.ingest(c.interactions[step])) for c in cases if step < len(c.interactions)]
         for case, accepted in posted:
-            posted_ids[case.key].append(accepted["interaction_id"])
-            state = client.wait(accepted["interaction_id"], timeout=max(1.0, deadline - time.monotonic()), poll=0.25)
-            score.failed_interactions += state["status"] != "done"
+            posted_ids[case.key].append(accepted.interaction_id)
+            state = client.wait(accepted.interaction_id, timeout=max(1.0, deadline - time.monotonic()), poll=0.25)
+            score.failed_interactions += state.status != "done"
     final: dict[str, str] = {}
     for case in cases:
         try:
-            profile = client.profile(case.ref)
+            profile = client.profile(case.ref).model_dump(mode="json")
         except NotFound:
             profile = {}
         final[case.key] = str(profile.get("customer_id", ""))
         # Read the owners at the end: a service may merge customers after the post answered.
         # A customer id merged into the profile's customer counts as that customer.
         same_customer = {final[case.key], *profile.get("merged_from", [])}
-        owners = {client.status(iid)["customer_id"] for iid in posted_ids[case.key]}
+        owners = {client.status(iid).customer_id for iid in posted_ids[case.key]}
         score.one_customer += bool(final[case.key]) and owners <= same_customer
         score_case(score, case, profile)
     ids = [cid for cid in final.values() if cid]

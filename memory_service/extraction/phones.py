@@ -12,26 +12,10 @@ from dataclasses import dataclass
 import phonenumbers
 from phonenumbers import Leniency, NumberParseException, PhoneNumberFormat, PhoneNumberMatcher, ValidationResult
 
-DEFAULT_REGION = "US"
+from memory_service.config import region_for  # re-exported for callers here
+
 # Numbers said with spaces or dashes between digit groups; the matcher needs at least 7 digits.
 _MIN_DIGITS, _MAX_DIGITS = 7, 15
-
-
-def region_for(code_or_region: str | None) -> str:
-    """'GB' stays 'GB'; a calling code such as '44' or '+44' becomes its main region."""
-    value = (code_or_region or "").strip().lstrip("+")
-    if not value:
-        return DEFAULT_REGION
-    if value.isdigit():
-        region = phonenumbers.region_code_for_country_code(int(value))
-        return DEFAULT_REGION if region == "ZZ" else region
-    return value.upper()
-
-
-def country_code_for(region: str) -> str:
-    """The calling code of a region: 'GB' -> '44'."""
-    code = phonenumbers.country_code_for_region(region_for(region))
-    return str(code) if code else "1"
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str | None:
