@@ -18,6 +18,7 @@ from memory_service.config import Settings
 from memory_service.db import Transaction, transaction
 from memory_service.embeddings import CachedQueryEmbedder
 from memory_service.index import VectorIndex
+from memory_service.pages import service as pages
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
 from memory_service.tenants.service import ApiKeyAuthenticator, Tenant
@@ -71,6 +72,28 @@ IngestTenantDep = Annotated[Tenant, Depends(_scoped("ingest"))]
 AdminTenantDep = Annotated[Tenant, Depends(_scoped("admin"))]
 # An interaction's status: for whoever posted it (ingest) and for readers.
 IngestOrReadTenantDep = Annotated[Tenant, Depends(_scoped("ingest", "read"))]
+
+
+async def get_page_tenant(
+    customer_ref: str, runtime: RuntimeDep, token: str | None = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Tenant:  # fmt: skip
+    """The agent page's caller: a bearer key with `read`, or a signed link's token (pages/service.py)."""
+    if authorization or token is None:
+        tenant = await get_tenant(runtime, authorization)
+        tenant.require("read")
+        return tenant
+
+    signed = token
+
+    def verify() -> Tenant:
+        with runtime.pool.connection() as conn:
+            return pages.verify(conn, signed, customer_ref)
+
+    return await run_in_threadpool(verify)
+
+
+PageTenantDep = Annotated[Tenant, Depends(get_page_tenant)]
 
 
 def get_tx(runtime: RuntimeDep) -> Iterator[Transaction]:

@@ -13,13 +13,22 @@ from typing import Any
 
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from memory_service.errors import NotFoundError
 from memory_service.interactions import repository as repo
-from schemas.interactions import InteractionIn, InteractionStatus
+from schemas.interactions import InteractionStatus, UtteranceIn
 
 
-def content_hash(payload: InteractionIn) -> str:
+def prepare_utterances(utterances: list[UtteranceIn], *, policy: str = "redact") -> list[UtteranceIn]:
+    """The one gate every incoming utterance passes before anything stores or reads it: submitted,
+    opened live, appended, or given inline to a handoff. `policy` is the tenant's redaction policy
+    (`redact`, `mask`, `off`); secret redaction belongs here so that no other path can skip it.
+    Today it trims trailing whitespace, which carries no meaning in a transcript."""
+    return [u.model_copy(update={"text": u.text.rstrip()}) if u.text != u.text.rstrip() else u for u in utterances]
+
+
+def content_hash(payload: BaseModel) -> str:
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
