@@ -43,34 +43,46 @@ def count_tokens(text: str) -> int:
 
 def fit_lines(lines: list[str], budget: int, *, separator: str = "\n") -> tuple[str, int]:
     """The longest prefix of `lines`, joined by `separator`, whose count is within `budget`; a line
-    that does not fit whole ends the text as its longest fitting word prefix with "…". Counted on
-    the joined text, so what is returned is exactly what was counted."""
+    that does not fit whole ends the text as its longest fitting word prefix with "…".
+
+    Lines are counted one by one (the WordPiece pre-tokenizer splits at whitespace, so counts add
+    up across a newline), then the joined text is counted once more and that count is returned:
+    what is returned is exactly what was counted, and lines are dropped should it ever be over."""
     kept: list[str] = []
-    text, used = "", 0
+    total = 0
     for line in lines:
-        candidate = separator.join([*kept, line])
-        n = count_tokens(candidate)
-        if n <= budget:
-            kept.append(line)
-            text, used = candidate, n
-            continue
-        cut = _longest_prefix(kept, line, budget, separator)
-        if cut is not None:
-            text, used = cut
-        break
+        n = count_tokens(line)
+        if total + n > budget:
+            break
+        kept.append(line)
+        total += n
+    text, used = _joined(kept, separator)
+    while used > budget and kept:  # the additive count was wrong for this text: be exact anyway
+        kept.pop()
+        text, used = _joined(kept, separator)
+    if len(kept) < len(lines) and used < budget:
+        cut = _cut(lines[len(kept)], budget - used)
+        if cut:
+            longer, n = _joined([*kept, cut], separator)
+            if n <= budget:
+                text, used = longer, n
     return text, used
 
 
-def _longest_prefix(kept: list[str], line: str, budget: int, separator: str) -> tuple[str, int] | None:
-    """Binary search over the line's words for the longest `kept + words…` within the budget."""
+def _joined(lines: list[str], separator: str) -> tuple[str, int]:
+    text = separator.join(lines)
+    return text, count_tokens(text)
+
+
+def _cut(line: str, room: int) -> str | None:
+    """The line's longest word prefix, marked "…", within `room` tokens (binary search)."""
     words = line.split(" ")
     lo, hi, best = 1, len(words) - 1, None
     while lo <= hi:
         mid = (lo + hi) // 2
-        candidate = separator.join([*kept, " ".join(words[:mid]) + " …"])
-        n = count_tokens(candidate)
-        if n <= budget:
-            best, lo = (candidate, n), mid + 1
+        candidate = " ".join(words[:mid]) + " …"
+        if count_tokens(candidate) <= room:
+            best, lo = candidate, mid + 1
         else:
             hi = mid - 1
     return best

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from schemas.observations import Source
+from schemas.profiles import Profile
 
 
 class RecallRequest(BaseModel):
@@ -57,5 +58,5 @@ class RecallItem(BaseModel):
 class RecallResponse(BaseModel):
     customer_id: str
     items: list[RecallItem]
-    profile: dict[str, Any] | None = None
+    profile: Profile | None = Field(default=None, description="the customer's profile, when include_profile")
     token_count: int

@@ -108,3 +108,13 @@ def example(value: Any, description: str | None = None) -> dict[str, Any]:
     if description:
         entry["description"] = description
     return entry
+
+
+OBSERVATION = {
+    **{k: v for k, v in RECALL_ITEM.items() if k not in ("score", "token_count")},
+    "sources": [SOURCE], "attributes": {"resolved": False}, "status": "active",
+    "valid_from": "2026-11-20T14:02:10Z", "valid_to": None, "superseded_by": None,
+}  # fmt: skip
+OBSERVATION_PAGE = {"items": [OBSERVATION], "next_cursor": None}
+CORRECTION = {"text": "The customer's order 88124 arrived damaged.", "reason": "typo in the order number"}
+KEY_INFO = {"tenant": "default", "prefix": "msk_AbCd", "scopes": ["ingest", "read"], "rate_limit_per_minute": 600}

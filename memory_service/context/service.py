@@ -24,6 +24,10 @@ def _day(value: object) -> str:
     return str(value)[:10] if value else "?"
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def trait_value(trait: TraitOut) -> str:
     return ", ".join(map(str, trait.value)) if isinstance(trait.value, list) else str(trait.value)
 
@@ -56,13 +60,14 @@ def build_block(profile: Profile, items: list[RecallItem], *, query: str | None,
         lines.append(f"## Relevant memory{f' for: {query}' if query else ''}")
         for item in items:
             owners[len(lines)] = item
-            lines.append(f"- [{item.kind} {_day(item.observed_at)}] {item.text}")
+            lines.append(f"- [{item.kind} {_day(item.observed_at)}] {_one_line(item.text)}")
     elif profile.recent_interactions:
         lines.append("## Recent interactions")
         lines += [
             f"- [{r.channel} {_day(r.started_at)}] {r.summary}" for r in profile.recent_interactions[:5] if r.summary
         ]
+    lines = [line.replace("\n", " ") for line in lines]  # one line per fact: items are tracked by line
     text, used = fit_lines(lines, budget)
-    shown = text.count("\n") + 1 if text else 0
-    kept = [item for line, item in owners.items() if line < shown]
+    shown = text.split("\n") if text else []
+    kept = [item for i, item in owners.items() if i < len(shown) and shown[i] == lines[i]]  # shown whole
     return Block(text=text, token_count=used, items=kept)
