@@ -178,3 +178,30 @@ def test_the_context_block_is_never_over_budget_over_http(api: Api) -> None:
     for budget in [1, 2, 5, *(rng.randint(1, 400) for _ in range(60))]:
         body = api.get(f"/v1/customers/{REF}/context", params={"query": "damaged order", "token_budget": budget}).json()
         assert body["token_count"] == count_tokens(body["text"]) <= budget, (budget, body["text"])
+
+
+def test_the_cli_prints_tables_and_json(api: Api, monkeypatch: Any) -> None:
+    import json
+
+    from tests.integration.test_client import _run_cli
+
+    api.ingest(earlier_email())
+    chat_id = open_chat(api, "chat-cli").json()["interaction_id"]
+    api.post(f"/v1/interactions/{chat_id}/utterances", json={"utterances": CHAT})
+    ref = f"phone:{PHONE}"
+    shown = _run_cli(api, monkeypatch, ["profile", "show", ref])
+    assert shown.exit_code == 0 and "Ana Ruiz" in shown.output and "order_number" in shown.output, shown.output
+    assert "Traits" in shown.output and "─" in shown.output  # a Rich table, not JSON
+    as_json = json.loads(_run_cli(api, monkeypatch, ["profile", "show", ref, "--json"]).output)
+    assert as_json["name"] == "Ana Ruiz"
+    listed = _run_cli(api, monkeypatch, ["profile", "observations", ref, "--kind", "trait"])
+    assert listed.exit_code == 0 and "88123" in listed.output and "email-" in listed.output
+    api.wait_indexed(as_json["customer_id"])
+    recalled = _run_cli(api, monkeypatch, ["recall", ref, "damaged order"])
+    assert recalled.exit_code == 0 and "88123" in recalled.output and "score" in recalled.output
+    assert json.loads(_run_cli(api, monkeypatch, ["recall", ref, "damaged order", "--json"]).output)["items"]
+    brief = _run_cli(api, monkeypatch, ["handoff", ref, "--interaction", chat_id, "--reason", "asked for a person"])
+    assert brief.exit_code == 0 and "Handoff: Ana Ruiz" in brief.output and "already provided" in brief.output
+    assert "ana.ruiz@example.com" in brief.output, brief.output
+    as_json = json.loads(_run_cli(api, monkeypatch, ["handoff", ref, "--interaction", chat_id, "--json"]).output)
+    assert as_json["already_provided"] and as_json["token_count"] <= 800
