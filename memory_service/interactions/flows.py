@@ -233,7 +233,9 @@ def end_interaction(
                                  status=row["status"])  # fmt: skip
     if row["status"] != "live":
         return answer, False
-    payload = {**row["payload"], "ended_at": (ended_at or datetime.now(UTC)).isoformat()}
+    # No end given: now, or its start should the caller's clock run ahead of ours.
+    ended_at = ended_at or max(datetime.now(UTC), row["started_at"])
+    payload = {**row["payload"], "ended_at": ended_at.isoformat()}
     if not payload.get("utterances"):  # nothing was said: nothing to extract
         repo.mark_ended(conn, interaction_id=answer.interaction_id, ended_at=payload["ended_at"], payload=payload,
                         status="done")  # fmt: skip

@@ -57,15 +57,23 @@ async def _tools_and_recall(session: ClientSession) -> tuple[set[str], Any]:
 def test_mcp_over_stdio_lists_the_tools_and_answers_recall(api: Api, service_url: str) -> None:
     customer_id = _remembered(api)
 
-    async def run() -> tuple[set[str], Any, Any]:
+    async def run() -> tuple[set[str], Any, Any, Any, Any]:
         params = StdioServerParameters(command=sys.executable, args=_mcp_command(service_url, api), env=_env(),
                                        cwd=str(ROOT))  # fmt: skip
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             tools, answer = await _tools_and_recall(session)
             note = await session.call_tool("add_note", {"customer_ref": REF, "note": "Prefers email over calls."})
-            return tools, answer, note
+            context = await session.call_tool("get_context", {"customer_ref": REF, "query": "damaged order",
+                                                              "token_budget": 120})  # fmt: skip
+            brief = await session.call_tool("handoff_brief", {
+                "customer_ref": REF, "reason": "customer asked for a person",
+                "utterances": [{"role": "customer", "text": "Where is the replacement for my damaged order?"}]})
+            return tools, answer, note, context, brief
 
-    tools, answer, note = anyio.run(run)
+    tools, answer, note, context, brief = anyio.run(run)
+    assert not context.is_error and context.structured_content["token_count"] <= 120, context.content
+    assert "88123" in context.structured_content["text"]
+    assert not brief.is_error and "88123" in brief.structured_content["text"], brief.content
     assert tools == ALL_TOOLS
     assert not answer.is_error, answer.content
     top = answer.structured_content["items"][0]
