@@ -92,6 +92,14 @@ def test_a_live_chat_is_opened_appended_handed_off_and_ended(api: Api) -> None:
     assert brief["relevant"] and any("88123" in item["text"] for item in brief["relevant"])
     assert brief["recent_interactions"][0]["interaction_id"] == earlier["interaction_id"]
     assert brief["conversation_summary"] and brief["links"]["page"].startswith("/ui/customers/")
+    started = time.perf_counter()
+    again = api.post(f"/v1/customers/{REF}/handoff", json={
+        "interaction_id": chat_id, "reason": "customer asked for a person", "trigger": "customer_request",
+        "token_budget": 800}).json()  # fmt: skip
+    print(f"handoff brief again in {(time.perf_counter() - started) * 1000:.0f} ms")
+    same = {k: v for k, v in again.items() if k not in ("links", "text", "token_count")}
+    assert same == {k: v for k, v in brief.items() if k not in ("links", "text", "token_count")}  # deterministic
+    assert again["text"].split("## Full history")[0] == text.split("## Full history")[0]  # links carry a new token
 
     # The same brief on the agent page, opened with the link the brief carries (no API key).
     page = api.client.get(brief["links"]["page"] + "&reason=customer%20asked%20for%20a%20person")
