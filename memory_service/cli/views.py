@@ -1,5 +1,6 @@
 """Rich tables and panels for people at a terminal; every command that prints one also takes
-`--json` for machines (the client's model as JSON)."""
+`--json` for machines (the client's model as JSON). What customers said is escaped: "[open]" in
+a memory's text is text, not Rich markup."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from rich import box
 from rich.console import Console, Group
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
-from rich.table import Table
+from rich.table import Column, Table
 
 from schemas.handoff import HandoffBrief
 from schemas.observations import ObservationPage
@@ -37,7 +39,7 @@ def profile_view(profile: Profile) -> Group:
     head = Table.grid(padding=(0, 2))
     head.add_row("customer", profile.customer_id)
     for identifier in profile.identifiers:
-        head.add_row(identifier["type"], identifier["value"])
+        head.add_row(identifier["type"], escape(identifier["value"]))
     since = f"{_day(profile.first_seen)} … {_day(profile.last_seen)}"
     head.add_row("seen", f"{since}  ({profile.interaction_count} interactions: {', '.join(profile.channels)})")
     if profile.sentiment_direction:
@@ -45,28 +47,31 @@ def profile_view(profile: Profile) -> Group:
     traits = Table("trait", "value", "confidence", "updated", "source", box=box.SIMPLE_HEAD, title="Traits")
     for key, trait in sorted(profile.traits.items()):
         flag = " [yellow](review)[/]" if trait.needs_review else ""
-        traits.add_row(key, _value(trait.value) + flag, f"{trait.confidence:.2f}", _day(trait.updated_at),
+        traits.add_row(key, escape(_value(trait.value)) + flag, f"{trait.confidence:.2f}", _day(trait.updated_at),
                        _where(trait.source))  # fmt: skip
     items = Table("open", "text", "since", "source", box=box.SIMPLE_HEAD, title="Open issues and promises")
     for issue in profile.open_issues:
-        items.add_row("issue", issue.text, _day(issue.observed_at), _where(issue.source))
+        items.add_row("issue", escape(issue.text), _day(issue.observed_at), _where(issue.source))
     for promise in profile.pending_commitments:
         label = "[red]overdue[/]" if promise.overdue else "promise"
-        items.add_row(label, promise.text, _day(promise.observed_at), _where(promise.source))
+        items.add_row(label, escape(promise.text), _day(promise.observed_at), _where(promise.source))
     recent = Table("started", "channel", "status", "summary", box=box.SIMPLE_HEAD, title="Recent interactions")
     for r in profile.recent_interactions:
-        recent.add_row(str(r.started_at)[:16], r.channel, r.status, r.summary or "")
-    parts: list[Any] = [Panel(head, title=profile.name or "customer", expand=False), traits]
+        recent.add_row(str(r.started_at)[:16], r.channel, r.status, escape(r.summary or ""))
+    parts: list[Any] = [Panel(head, title=escape(profile.name or "customer"), expand=False), traits]
     parts += [items] if items.row_count else []
     return Group(*parts, recent)
 
 
 def observations_view(page: ObservationPage) -> Table:
-    table = Table("id", "status", "kind", "conf", "text", "sources", box=box.SIMPLE_HEAD)
+    """Two columns, so it reads in 80 columns: the id whole (what `profile correct` and `profile
+    retract` take) over its status, kind and confidence; the text over its sources."""
+    table = Table(Column("observation", no_wrap=True, min_width=36), "text  ← sources", box=box.SIMPLE_HEAD)
     for o in page.items:
         flag = " [yellow]needs review[/]" if o.needs_review else ""
-        table.add_row(o.id, o.status, o.kind, f"{o.confidence:.2f}", o.text + flag,
-                      ", ".join(_where(s) for s in o.sources))  # fmt: skip
+        sources = ", ".join(_where(s) for s in o.sources)
+        table.add_row(f"{o.id}\n[dim]{o.status} {o.kind} {o.confidence:.2f}[/]",
+                      f"{escape(o.text)}{flag}\n[dim]← {escape(sources)}[/]")  # fmt: skip
     if page.next_cursor:
         table.caption = f"more: --cursor {page.next_cursor}"
     return table
@@ -76,7 +81,7 @@ def recall_view(answer: RecallResponse) -> Table:
     table = Table("score", "kind", "text", "when", "source", box=box.SIMPLE_HEAD,
                   caption=f"{len(answer.items)} items, ~{answer.token_count} tokens")  # fmt: skip
     for item in answer.items:
-        table.add_row(f"{item.score:.3f}", item.kind, item.text, _day(item.observed_at), _where(item.source))
+        table.add_row(f"{item.score:.3f}", item.kind, escape(item.text), _day(item.observed_at), _where(item.source))
     return table
 
 
@@ -84,6 +89,6 @@ def handoff_view(brief: HandoffBrief) -> Group:
     facts = Table("already provided", "value", "given", "source", box=box.SIMPLE_HEAD)
     for fact in brief.already_provided:
         given = f"{fact.channel or ''} {_day(fact.observed_at)}"
-        facts.add_row(fact.trait.replace("_", " "), _value(fact.value), given, _where(fact.source))
+        facts.add_row(fact.trait.replace("_", " "), escape(_value(fact.value)), given, _where(fact.source))
     brief_panel = Panel(Markdown(brief.text), title=f"handoff ({brief.token_count} tokens)", expand=False)
     return Group(brief_panel, facts) if brief.already_provided else Group(brief_panel)
