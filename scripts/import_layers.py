@@ -27,13 +27,14 @@ PACKAGES = ("memory_service", "workers", "schemas")
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("base", ("schemas", "memory_service", "memory_service.config", "memory_service.errors", "memory_service.db",
               "memory_service.metrics", "memory_service.logging", "memory_service.migrations",
-              "memory_service.embedded")),
+              "memory_service.embedded", "memory_service.tokens")),
     ("units", ("memory_service.units",)),
     ("stores", ("*.repository",)),  # SQL of one domain: imports nothing above the units
     ("ports", ("memory_service.embeddings", "memory_service.extraction", "memory_service.index")),
     ("domains", ("memory_service.customers", "memory_service.identity", "memory_service.observations",
                  "memory_service.episodes", "memory_service.profiles", "memory_service.tenants",
-                 "memory_service.recall", "memory_service.interactions")),
+                 "memory_service.recall", "memory_service.interactions", "memory_service.context",
+                 "memory_service.handoff", "memory_service.pages")),
     ("flows", ("*.flows",)),  # work that crosses domains
     ("api", ("memory_service.api",)),  # what routers need: deps, errors
     ("routers", ("*.router",)),

@@ -18,9 +18,10 @@ from memory_service.config import Settings
 from memory_service.db import Transaction, transaction
 from memory_service.embeddings import CachedQueryEmbedder
 from memory_service.index import VectorIndex
+from memory_service.pages import service as pages
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
-from memory_service.redaction import CustomPattern
+from memory_service.redaction import CustomPattern, Redaction
 from memory_service.tenants.service import ApiKeyAuthenticator, Tenant
 
 
@@ -67,12 +68,41 @@ def _scoped(*any_of: str) -> Callable[[Tenant], Awaitable[Tenant]]:
     return caller_with_scope
 
 
+async def get_redaction(tenant: TenantDep, runtime: RuntimeDep) -> Redaction:
+    """What the door applies to this caller's transcripts: the tenant's policy, else the service's."""
+    return Redaction(tenant.redaction_policy or runtime.settings.redaction_policy, tuple(runtime.redaction_patterns))
+
+
+RedactionDep = Annotated[Redaction, Depends(get_redaction)]
+
 # The caller, refused with 403 unless its key holds the scope (tenants/service.py SCOPES).
 ReadTenantDep = Annotated[Tenant, Depends(_scoped("read"))]
 IngestTenantDep = Annotated[Tenant, Depends(_scoped("ingest"))]
 AdminTenantDep = Annotated[Tenant, Depends(_scoped("admin"))]
 # An interaction's status: for whoever posted it (ingest) and for readers.
 IngestOrReadTenantDep = Annotated[Tenant, Depends(_scoped("ingest", "read"))]
+
+
+async def get_page_tenant(
+    customer_ref: str, runtime: RuntimeDep, token: str | None = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Tenant:  # fmt: skip
+    """The agent page's caller: a bearer key with `read`, or a signed link's token (pages/service.py)."""
+    if authorization or token is None:
+        tenant = await get_tenant(runtime, authorization)
+        tenant.require("read")
+        return tenant
+
+    signed = token
+
+    def verify() -> Tenant:
+        with runtime.pool.connection() as conn:
+            return pages.verify(conn, signed, customer_ref)
+
+    return await run_in_threadpool(verify)
+
+
+PageTenantDep = Annotated[Tenant, Depends(get_page_tenant)]
 
 
 def get_tx(runtime: RuntimeDep) -> Iterator[Transaction]:

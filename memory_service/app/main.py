@@ -16,12 +16,16 @@ from memory_service import __version__
 from memory_service.api.errors import BodySizeLimit, install_error_handlers
 from memory_service.app import health
 from memory_service.app.lifespan import build_api_runtime
+from memory_service.app.openapi import install_openapi
 from memory_service.config import Settings, get_settings
+from memory_service.context.router import router as context_router
 from memory_service.customers.router import router as customers_router
 from memory_service.embeddings import Embedder
+from memory_service.handoff.router import router as handoff_router
 from memory_service.interactions.router import router as interactions_router
 from memory_service.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from memory_service.observations.router import router as observations_router
+from memory_service.pages.router import router as pages_router
 from memory_service.profiles.router import router as profiles_router
 from memory_service.recall.router import router as recall_router
 from memory_service.tenants.router import router as keys_router
@@ -91,4 +95,8 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     app.include_router(observations_router)
     app.include_router(customers_router)
     app.include_router(keys_router)
+    app.include_router(context_router)
+    app.include_router(handoff_router)
+    app.include_router(pages_router)
+    install_openapi(app)
     return app

@@ -4,6 +4,7 @@ and fix a customer's memory, recall, ingest, an interaction's status."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,10 +34,27 @@ def _print(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
 
 
+AsJson = Annotated[bool, typer.Option("--json", help="Print the JSON answer (for machines)")]
+
+
+def _show(data: Any, as_json: bool, view: Callable[[Any], Any]) -> None:
+    """JSON for machines, or a Rich table/panel for people."""
+    if as_json:
+        _print(data)
+        return
+    from memory_service.cli.views import console
+
+    console().print(view(data))
+
+
 @profile_app.command("show")
-def profile_show(customer_ref: str, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None) -> None:
+def profile_show(
+    customer_ref: str, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None, as_json: AsJson = False
+) -> None:
     """Print a customer's profile (CUSTOMER_REF: id or type:value)."""
-    _print(_client(url, api_key, data_dir).profile(customer_ref))
+    from memory_service.cli.views import profile_view
+
+    _show(_client(url, api_key, data_dir).profile(customer_ref), as_json, profile_view)
 
 
 @profile_app.command("observations")
@@ -44,17 +62,15 @@ def profile_observations(
     customer_ref: str,
     kind: Annotated[str | None, typer.Option(help="trait, preference, issue, event, commitment, fact, ...")] = None,
     status: Annotated[str, typer.Option(help="active, superseded, retracted or all")] = "active",
-    limit: int = 50, url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None,
+    limit: int = 50, cursor: Annotated[str | None, typer.Option(help="next_cursor of the previous page")] = None,
+    url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None, as_json: AsJson = False,
 ) -> None:  # fmt: skip
     """List a customer's observations, newest first, with ids to retract or correct them."""
-    page = _client(url, api_key, data_dir).observations(customer_ref, kind=kind, status=status, limit=limit)
-    for o in page.items:
-        sources = ", ".join(f"{s.external_id or s.interaction_id}:{'/'.join(s.utterance_ids)}" for s in o.sources)
-        flag = " needs-review" if o.needs_review else ""
-        head = f"{o.id}  {o.status:<10} {o.kind:<10} {o.confidence:.2f}{flag}"
-        typer.echo(f"{head}  {o.text}  <- {sources}")
-    if not page.items:
-        typer.echo("(none)")
+    from memory_service.cli.views import observations_view
+
+    page = _client(url, api_key, data_dir).observations(customer_ref, kind=kind, status=status, limit=limit,
+                                                        cursor=cursor)  # fmt: skip
+    _show(page, as_json, observations_view)
 
 
 @profile_app.command("retract")
@@ -95,14 +111,31 @@ def profile_forget(
 
 def recall(
     customer_ref: str, query: str, top_k: int = 10, url: ServiceUrl = None, api_key: ApiKey = None,
-    data_dir: DataDir = None,
+    data_dir: DataDir = None, as_json: AsJson = False,
 ) -> None:  # fmt: skip
-    """Recall what matters about a customer for a query."""
+    """Recall what matters about a customer for a query (scores, sources down to the utterance)."""
+    from memory_service.cli.views import recall_view
+
     answer = _client(url, api_key, data_dir).recall(customer_ref, query, top_k=top_k, include_profile=False)
-    for item in answer.items:
-        typer.echo(f"{item.score:.3f}  [{item.kind}]  {item.text}  <- {item.source.utterance_ids}")
-    if not answer.items:
-        typer.echo("(nothing relevant)")
+    _show(answer, as_json, recall_view)
+
+
+def handoff(
+    customer_ref: str,
+    reason: Annotated[str, typer.Option(help="Why a person takes over")] = "customer asked for a person",
+    interaction: Annotated[str | None, typer.Option(help="The live interaction's id")] = None,
+    trigger: Annotated[str, typer.Option(help="customer_request, sentiment, policy, ...")] = "customer_request",
+    token_budget: Annotated[int, typer.Option(help="Tokens for the Markdown text")] = 800,
+    url: ServiceUrl = None, api_key: ApiKey = None, data_dir: DataDir = None, as_json: AsJson = False,
+) -> None:  # fmt: skip
+    """The handoff brief for a person taking over a conversation (Markdown and sources)."""
+    from memory_service.cli.views import handoff_view
+
+    if interaction is None:
+        raise typer.BadParameter("give the live conversation with --interaction ID", param_hint="--interaction")
+    brief = _client(url, api_key, data_dir).handoff(customer_ref, reason=reason, interaction_id=interaction,
+                                                    trigger=trigger, token_budget=token_budget)  # fmt: skip
+    _show(brief, as_json, handoff_view)
 
 
 def ingest(

@@ -7,26 +7,31 @@ The model work runs before any lock is taken; everything after it is one transac
 re-delivery changes nothing: a done interaction is skipped, and the transaction re-checks the
 status under the interaction's row lock, so two workers racing on one interaction commit once.
 
-Submitting stores the interaction (Postgres first) and enqueues it once committed; forgetting
+Submitting stores the interaction (Postgres first) and enqueues it once committed; a live one
+is appended to and enqueued when it ends. Every incoming utterance passes
+interactions.service.prepare_utterances (the one place for redaction) before it is stored. Forgetting
 deletes it with whatever rests only on it and refreshes the index once committed. Every lock
 is taken through identity.locks.lock_in_order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import structlog
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
+from pydantic import ValidationError
 
 from memory_service.db import Transaction, transaction
 from memory_service.embeddings import Embedder
 from memory_service.episodes import service as episodes
 from memory_service.episodes.service import EpisodeUnit
-from memory_service.errors import ConflictError, NotFoundError
+from memory_service.errors import ConflictError, InvalidInputError, NotFoundError, PayloadTooLargeError
 from memory_service.extraction import Extractor
 from memory_service.extraction.base import Extraction
 from memory_service.extraction.quarantine import flagged_utterances, quarantine
@@ -35,14 +40,22 @@ from memory_service.identity.locks import identifiers_from_traits, lock_in_order
 from memory_service.index.base import VectorIndex
 from memory_service.index.sync import refresh_customer
 from memory_service.interactions import repository as repo
-from memory_service.interactions.service import as_interaction_id, content_hash, redact_utterances
+from memory_service.interactions.service import as_interaction_id, content_hash, prepare_utterances
 from memory_service.metrics import INTERACTIONS_INGESTED, RETENTION_ERASED
 from memory_service.observations import commitments
 from memory_service.observations import repository as observations_repo
 from memory_service.observations.reconcile import recompute_support, reconcile_observations, stated_traits
-from memory_service.redaction import CustomPattern
+from memory_service.redaction import Redaction
 from memory_service.units.changes import record_change
-from schemas.interactions import InteractionAccepted, InteractionIn
+from schemas.interactions import (
+    MAX_UTTERANCES,
+    InteractionAccepted,
+    InteractionIn,
+    InteractionState,
+    LiveInteractionIn,
+    UtteranceIn,
+    UtterancesAppended,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -125,26 +138,35 @@ def _write(conn: Connection, *, tenant_id: str, interaction_id: str, prepared: _
 
 
 def accept_interaction(
-    tx: Transaction, *, tenant_id: str, payload: InteractionIn, enqueue: Callable[[str], object],
-    country_code: str = "1", redaction: str = "redact", patterns: Sequence[CustomPattern] = (),
+    tx: Transaction, *, tenant_id: str, payload: InteractionIn | LiveInteractionIn, enqueue: Callable[[str], object],
+    country_code: str = "1", redaction: Redaction = Redaction(), on_live: Callable[[], object] | None = None,
 ) -> tuple[InteractionAccepted, bool]:  # fmt: skip
-    """POST /v1/interactions: redact secrets, store it, and enqueue it once committed (the worker
-    must find it; if the broker is down the reaper enqueues it later). Returns (answer, created)."""
-    utterances = redact_utterances(payload.utterances, policy=redaction, patterns=patterns)
-    payload = payload.model_copy(update={"utterances": utterances})
-    accepted, created = submit_interaction(tx.conn, tenant_id=tenant_id, payload=payload, country_code=country_code)
-    if created:
+    """POST /v1/interactions: store it, and enqueue a finished one once committed (the worker must
+    find it; if the broker is down the reaper enqueues it later). A live one waits for its end;
+    `on_live` runs once it is committed. Returns (answer, created)."""
+    accepted, created = submit_interaction(
+        tx.conn, tenant_id=tenant_id, payload=payload, country_code=country_code, redaction=redaction
+    )
+    if created and accepted.status == "queued":
         tx.after_commit(lambda: enqueue(accepted.interaction_id))
+    if created and accepted.status == "live" and on_live is not None:
+        tx.after_commit(on_live)
     INTERACTIONS_INGESTED.labels("accepted" if created else "duplicate").inc()
     return accepted, created
 
 
 def submit_interaction(
-    conn: Connection, *, tenant_id: str, payload: InteractionIn, country_code: str = "1"
-) -> tuple[InteractionAccepted, bool]:
-    """Store the interaction (idempotent on external_id) and resolve its customer. Returns (answer, created)."""
+    conn: Connection, *, tenant_id: str, payload: InteractionIn | LiveInteractionIn, country_code: str = "1",
+    redaction: Redaction = Redaction(),
+) -> tuple[InteractionAccepted, bool]:  # fmt: skip
+    """Store the interaction (idempotent on external_id) and resolve its customer. Returns (answer,
+    created); the answer's status is `queued`, or `live`. Secrets are redacted first, and the
+    duplicate check hashes the redacted payload: a hash of the text as posted would let anyone
+    holding the stored transcript brute-force a card's few unknown digits."""
+    payload = payload.model_copy(update={"utterances": prepare_utterances(payload.utterances, redaction=redaction)})
     lock_in_order(conn, tenant_id=tenant_id, external_id=payload.external_id)
     digest = content_hash(payload)
+    status: InteractionState = "live" if isinstance(payload, LiveInteractionIn) else "queued"
     existing = repo.get_by_external_id(conn, tenant_id=tenant_id, external_id=payload.external_id)
     if existing is not None:
         if existing["content_hash"] != digest:
@@ -159,12 +181,103 @@ def submit_interaction(
     customer_id = identity.resolve_or_create_customer(
         conn, tenant_id=tenant_id, identifiers=identifiers, name=payload.customer.name
     )
+    stored = payload.model_dump(mode="json", exclude={"status"})
+    stored["utterances"] = _dump(payload.utterances)
     interaction_id = repo.insert_interaction(
         conn, tenant_id=tenant_id, customer_id=customer_id, external_id=payload.external_id, content_hash=digest,
-        channel=payload.channel, started_at=payload.started_at, ended_at=payload.ended_at,
-        payload=payload.model_dump(mode="json"),
+        channel=payload.channel, started_at=payload.started_at, ended_at=payload.ended_at, payload=stored,
+        status=status,
     )  # fmt: skip
-    return InteractionAccepted(interaction_id=str(interaction_id), customer_id=customer_id, status="queued"), True
+    return InteractionAccepted(interaction_id=str(interaction_id), customer_id=customer_id, status=status), True
+
+
+def _dump(utterances: list[UtteranceIn]) -> list[dict[str, Any]]:
+    return [u.model_dump(mode="json") for u in utterances]
+
+
+def append_utterances(
+    conn: Connection, *, tenant_id: str, interaction_id: str, utterances: list[UtteranceIn],
+    redaction: Redaction = Redaction(),
+) -> UtterancesAppended:
+    """Append to a live interaction, idempotent by utterance id: an id it already holds with the same
+    role and text is skipped, with other words it is a conflict. Utterances without an id are
+    numbered by their absolute position in the conversation. Ended: 409."""
+    row = _locked_live(conn, tenant_id=tenant_id, interaction_id=interaction_id, action="append to")
+    payload = row["payload"]
+    held: list[dict[str, Any]] = payload.get("utterances", [])
+    by_id = {str(u["id"]): u for u in held}
+    added: list[UtteranceIn] = []
+    last_agent = next((u["text"] for u in reversed(held) if u["role"] == "agent"), None)
+    for offset, utterance in enumerate(prepare_utterances(utterances, redaction=redaction, before=last_agent)):
+        uid = utterance.id if utterance.id is not None else str(len(held) + offset)
+        utterance = utterance.model_copy(update={"id": uid})
+        if uid in by_id:
+            if (by_id[uid]["role"], by_id[uid]["text"]) != (utterance.role, utterance.text):
+                raise ConflictError(f"utterance {uid!r} was already appended with other words",
+                                    loc=("body", "utterances", offset, "id"))  # fmt: skip
+            continue
+        if any(a.id == uid for a in added):
+            raise InvalidInputError(f"duplicate utterance id {uid!r}", loc=("body", "utterances", offset, "id"))
+        added.append(utterance)
+    if len(held) + len(added) > MAX_UTTERANCES:
+        raise PayloadTooLargeError(f"an interaction holds at most {MAX_UTTERANCES} utterances", loc=("body",))
+    if added:
+        payload["utterances"] = [*held, *_dump(added)]
+        repo.update_live_payload(conn, interaction_id=str(row["id"]), payload=payload)
+    return UtterancesAppended(interaction_id=str(row["id"]), utterance_count=len(held) + len(added))
+
+
+def end_interaction(
+    tx: Transaction, *, tenant_id: str, interaction_id: str, ended_at: datetime | None,
+    enqueue: Callable[[str], object],
+) -> tuple[InteractionAccepted, bool]:  # fmt: skip
+    """Close a live interaction and queue its extraction as a finished one is (Postgres first, then
+    the broker once committed). Ending it again answers its current status. Returns (answer, ended now)."""
+    conn = tx.conn
+    row = lock_in_order(conn, tenant_id=tenant_id, interaction_id=as_interaction_id(interaction_id))
+    if row is None:
+        raise NotFoundError(f"interaction {interaction_id!r} not found", loc=("path", "interaction_id"))
+    row = repo.get_payload(conn, tenant_id=tenant_id, interaction_id=str(row["id"])) or row
+    answer = InteractionAccepted(interaction_id=str(row["id"]), customer_id=str(row["customer_id"]),
+                                 status=row["status"])  # fmt: skip
+    if row["status"] != "live":
+        return answer, False
+    # No end given: now, or its start should the caller's clock run ahead of ours.
+    ended_at = ended_at or max(datetime.now(UTC), row["started_at"])
+    payload = {**row["payload"], "ended_at": ended_at.isoformat()}
+    if not payload.get("utterances"):  # nothing was said: nothing to extract
+        repo.mark_ended(conn, interaction_id=answer.interaction_id, ended_at=payload["ended_at"], payload=payload,
+                        status="done")  # fmt: skip
+        return answer.model_copy(update={"status": "done"}), True
+    try:
+        InteractionIn.model_validate(payload)  # what the worker will read
+    except ValidationError as exc:
+        raise InvalidInputError(exc.errors()[0]["msg"], loc=("body", "ended_at")) from None
+    repo.mark_ended(conn, interaction_id=answer.interaction_id, ended_at=payload["ended_at"], payload=payload,
+                    status="queued")  # fmt: skip
+    tx.after_commit(lambda: enqueue(answer.interaction_id))
+    return answer.model_copy(update={"status": "queued"}), True
+
+
+def _locked_live(conn: Connection, *, tenant_id: str, interaction_id: str, action: str) -> dict[str, Any]:
+    row = lock_in_order(conn, tenant_id=tenant_id, interaction_id=as_interaction_id(interaction_id))
+    full = repo.get_payload(conn, tenant_id=tenant_id, interaction_id=str(row["id"])) if row else None
+    if full is None:
+        raise NotFoundError(f"interaction {interaction_id!r} not found", loc=("path", "interaction_id"))
+    if full["status"] != "live":
+        raise ConflictError(f"cannot {action} interaction {interaction_id!r}: it is {full['status']}, not live",
+                            loc=("path", "interaction_id"))  # fmt: skip
+    return full  # type: ignore[no-any-return]
+
+
+def live_utterances(
+    conn: Connection, *, tenant_id: str, interaction_id: str
+) -> tuple[dict[str, Any], list[UtteranceIn]]:
+    """An interaction's row and its utterances so far (live or ended), for a handoff."""
+    row = repo.get_payload(conn, tenant_id=tenant_id, interaction_id=as_interaction_id(interaction_id))
+    if row is None:
+        raise NotFoundError(f"interaction {interaction_id!r} not found", loc=("body", "interaction_id"))
+    return row, [UtteranceIn.model_validate(u) for u in row["payload"].get("utterances", [])]
 
 
 def forget_interaction(

@@ -32,15 +32,41 @@ def insert_interaction(
     started_at: Any,
     ended_at: Any,
     payload: dict[str, Any],
+    status: str = "queued",
 ) -> uuid.UUID:
+    """A new interaction: `queued` (finished, to be processed) or `live` (still being appended to)."""
     interaction_id = uuid.uuid4()
     conn.execute(
         "INSERT INTO interactions (id, tenant_id, customer_id, external_id, content_hash, channel, started_at, "
-        "ended_at, payload, status, enqueued_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 'queued', now())",
+        "ended_at, payload, status, enqueued_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, now())",
         (interaction_id, tenant_id, customer_id, external_id, content_hash, channel, started_at, ended_at,
-         Jsonb(payload)),
+         Jsonb(payload), status),
     )  # fmt: skip
     return interaction_id
+
+
+def get_payload(conn: Connection, *, tenant_id: str, interaction_id: str) -> dict[str, Any] | None:
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT id, customer_id, channel, status, started_at, payload FROM interactions "
+        "WHERE id = %s AND tenant_id = %s",
+        (interaction_id, tenant_id),
+    ).fetchone()
+
+
+def update_live_payload(conn: Connection, *, interaction_id: str, payload: dict[str, Any]) -> None:
+    """A live interaction's transcript after an append (the caller holds its row lock)."""
+    conn.execute(
+        "UPDATE interactions SET payload = %s WHERE id = %s AND status = 'live'", (Jsonb(payload), interaction_id)
+    )
+
+
+def mark_ended(conn: Connection, *, interaction_id: str, ended_at: Any, payload: dict[str, Any], status: str) -> None:
+    """live -> queued (to be processed), or -> done when there was nothing said to process."""
+    conn.execute(
+        "UPDATE interactions SET status = %s, ended_at = %s, payload = %s, enqueued_at = now(), "
+        "finished_at = CASE WHEN %s = 'done' THEN now() END WHERE id = %s AND status = 'live'",
+        (status, ended_at, Jsonb(payload), status, interaction_id),
+    )
 
 
 def get_status(conn: Connection, *, tenant_id: str, interaction_id: str) -> dict[str, Any] | None:
@@ -50,10 +76,11 @@ def get_status(conn: Connection, *, tenant_id: str, interaction_id: str) -> dict
 
 
 def claim_for_processing(conn: Connection, *, interaction_id: str) -> dict[str, Any] | None:
-    """queued/processing/failed -> processing; None when done or gone (re-delivery is a no-op)."""
+    """queued/processing/failed -> processing; None when done, still live or gone (re-delivery is a no-op)."""
     return conn.execute(  # type: ignore[return-value]
         "UPDATE interactions SET status = 'processing', attempts = attempts + 1, processing_started_at = now(), "
-        "error = NULL WHERE id = %s AND status <> 'done' RETURNING id, tenant_id, customer_id, payload, attempts",
+        "error = NULL WHERE id = %s AND status NOT IN ('done', 'live') "
+        "RETURNING id, tenant_id, customer_id, payload, attempts",
         (interaction_id,),
     ).fetchone()
 
@@ -82,7 +109,8 @@ def mark_done(conn: Connection, *, interaction_id: str, created: int, updated: i
 
 def mark_failed(conn: Connection, *, interaction_id: str, error: str) -> None:
     conn.execute(
-        "UPDATE interactions SET status = 'failed', finished_at = now(), error = %s WHERE id = %s AND status <> 'done'",
+        "UPDATE interactions SET status = 'failed', finished_at = now(), error = %s "
+        "WHERE id = %s AND status NOT IN ('done', 'live')",
         (error[:2000], interaction_id),
     )
 
@@ -90,7 +118,7 @@ def mark_failed(conn: Connection, *, interaction_id: str, error: str) -> None:
 def mark_requeued(conn: Connection, *, interaction_id: str, error: str | None = None) -> None:
     conn.execute(
         "UPDATE interactions SET status = 'queued', enqueued_at = now(), error = COALESCE(%s, error) "
-        "WHERE id = %s AND status <> 'done'",
+        "WHERE id = %s AND status NOT IN ('done', 'live')",
         (error, interaction_id),
     )
 
@@ -154,3 +182,11 @@ def expired(conn: Connection, *, limit: int) -> list[dict[str, Any]]:
         "AND i.started_at < now() - make_interval(days => t.retention_days) ORDER BY i.started_at LIMIT %s",
         (limit,),
     ).fetchall()
+
+
+def where_given(conn: Connection, *, customer_id: str) -> dict[str, dict[str, Any]]:
+    """{interaction id: its channel, external id and start}: where each fact of the customer was said."""
+    rows: list[Any] = conn.execute(
+        "SELECT id, channel, external_id, started_at FROM interactions WHERE customer_id = %s", (customer_id,)
+    ).fetchall()
+    return {str(r["id"]): r for r in rows}

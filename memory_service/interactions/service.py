@@ -8,34 +8,39 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from memory_service.errors import NotFoundError
 from memory_service.interactions import repository as repo
 from memory_service.metrics import SECRETS_REDACTED
-from memory_service.redaction import CustomPattern, redact_transcript
-from schemas.interactions import InteractionIn, InteractionStatus, UtteranceIn
+from memory_service.redaction import Redaction, redact_transcript
+from schemas.interactions import InteractionStatus, UtteranceIn
 
 
-def redact_utterances(
-    utterances: list[UtteranceIn], *, policy: str, patterns: Sequence[CustomPattern] = ()
+def prepare_utterances(
+    utterances: list[UtteranceIn], *, redaction: Redaction, before: str | None = None
 ) -> list[UtteranceIn]:
-    """The door every transcript text passes before it is stored anywhere: payment cards, SSNs,
-    CVVs, PINs, passcodes, IBANs and bank accounts replaced per the tenant's policy (`redact`:
-    "[card ending 1111]", `mask`, `off`), each utterance read with the agent's question before it.
-    Counted per kind in memory_secrets_redacted_total; the secrets themselves go nowhere."""
-    texts, counts = redact_transcript(utterances, policy=policy, patterns=patterns)
+    """The one gate every incoming utterance passes before anything stores or reads it: submitted,
+    opened live, appended, or given inline to a handoff. Secrets (payment cards, SSNs, CVVs, PINs,
+    passcodes, IBANs, bank accounts, configured patterns) are replaced per the tenant's policy
+    (`redact`: "[card ending 1111]", `mask`, `off`), each utterance read with the agent's question
+    before it (`before`: the last agent utterance already held, for an append). Counted per kind
+    in memory_secrets_redacted_total; the secrets themselves go nowhere. Trailing whitespace,
+    which carries no meaning in a transcript, is trimmed."""
+    lead = [UtteranceIn(role="agent", text=before)] if before else []
+    texts, counts = redact_transcript([*lead, *utterances], policy=redaction.policy, patterns=redaction.patterns)
     for kind, count in counts.items():
         SECRETS_REDACTED.labels(kind=kind).inc(count)
-    pairs = zip(utterances, texts, strict=True)
+    pairs = zip(utterances, (t.rstrip() for t in texts[len(lead):]), strict=True)
     return [u if text == u.text else u.model_copy(update={"text": text}) for u, text in pairs]
 
 
-def content_hash(payload: InteractionIn) -> str:
+def content_hash(payload: BaseModel) -> str:
     canonical = json.dumps(payload.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

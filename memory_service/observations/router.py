@@ -10,6 +10,7 @@ from fastapi import status as http_status
 
 from memory_service.api.deps import AdminTenantDep, ConnDep, ReadTenantDep, RuntimeDep
 from memory_service.api.errors import ERROR_RESPONSES
+from memory_service.api.examples import CORRECTION, OBSERVATION, OBSERVATION_PAGE, example
 from memory_service.identity import service as identity
 from memory_service.observations import flows
 from memory_service.observations.service import list_observations
@@ -18,7 +19,7 @@ from schemas.observations import ObservationCorrection, ObservationOut, Observat
 router = APIRouter(prefix="/v1/customers", tags=["observations"], responses=ERROR_RESPONSES)
 
 
-@router.get("/{customer_ref}/observations", response_model=ObservationPage)
+@router.get("/{customer_ref}/observations", response_model=ObservationPage, responses={200: example(OBSERVATION_PAGE)})
 def read_observations(
     customer_ref: str,
     tenant: ReadTenantDep,
@@ -55,7 +56,12 @@ def retract_observation(
     return Response(status_code=http_status.HTTP_204_NO_CONTENT)
 
 
-@router.patch("/{customer_ref}/observations/{observation_id}", response_model=ObservationOut)
+@router.patch(
+    "/{customer_ref}/observations/{observation_id}",
+    response_model=ObservationOut,
+    responses={200: example(OBSERVATION)},
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": CORRECTION}}}},
+)
 def correct_observation(
     customer_ref: str,
     observation_id: str,

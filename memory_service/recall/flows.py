@@ -37,6 +37,6 @@ def recall_for_customer(
         reranker=reranker,
     )
     if request.include_profile:
-        answer.profile = get_profile(conn, tenant_id=tenant_id, customer_id=customer_id).model_dump(mode="json")
+        answer.profile = get_profile(conn, tenant_id=tenant_id, customer_id=customer_id)
     RECALL_ITEMS.observe(len(answer.items))
     return answer

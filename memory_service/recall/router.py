@@ -6,13 +6,19 @@ from fastapi import APIRouter
 
 from memory_service.api.deps import ConnDep, ReadTenantDep, RuntimeDep
 from memory_service.api.errors import ERROR_RESPONSES
+from memory_service.api.examples import RECALL_REQUEST, RECALL_RESPONSE, example
 from memory_service.recall.flows import recall_for_customer
 from schemas.recall import RecallRequest, RecallResponse
 
 router = APIRouter(prefix="/v1/customers", tags=["recall"], responses=ERROR_RESPONSES)
 
 
-@router.post("/{customer_ref}/recall", response_model=RecallResponse)
+@router.post(
+    "/{customer_ref}/recall",
+    response_model=RecallResponse,
+    responses={200: example(RECALL_RESPONSE)},
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": RECALL_REQUEST}}}},
+)
 def recall_memory(
     customer_ref: str, request: RecallRequest, tenant: ReadTenantDep, conn: ConnDep, runtime: RuntimeDep
 ) -> RecallResponse:

@@ -8,7 +8,7 @@ from memory_service.redaction.injection import (
     injection_sentences,
     is_possible_injection,
 )
-from memory_service.redaction.models import CustomPattern, RedactionPolicy, RedactionResult, SecretKind
+from memory_service.redaction.models import CustomPattern, Redaction, RedactionPolicy, RedactionResult, SecretKind
 from memory_service.redaction.presidio import warm_up
 from memory_service.redaction.secrets import UtteranceText, parse_patterns, redact, redact_transcript
 
@@ -16,6 +16,7 @@ __all__ = [
     "INJECTION_FLAG",
     "CustomPattern",
     "InjectionVerdict",
+    "Redaction",
     "RedactionPolicy",
     "RedactionResult",
     "SecretKind",

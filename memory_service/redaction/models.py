@@ -62,3 +62,12 @@ class RedactionResult:
 
     def __repr__(self) -> str:  # the text is already redacted; keep reprs short in logs anyway
         return f"RedactionResult(counts={self.counts!r}, chars={len(self.text)})"
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """What the door applies for one caller: the tenant's policy (else the service's) and the
+    configured extra patterns."""
+
+    policy: str = "redact"
+    patterns: tuple[CustomPattern, ...] = ()

@@ -81,3 +81,12 @@ def list_tenants(conn: Connection) -> list[dict[str, Any]]:
     return conn.execute(  # type: ignore[return-value]
         "SELECT name, redaction_policy, retention_days, created_at FROM tenants ORDER BY name"
     ).fetchall()
+
+
+def active_keys_with_prefix(conn: Connection, *, prefix: str) -> list[dict[str, Any]]:
+    """Active keys whose listed prefix is this (a prefix need not be unique): for signed page links."""
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT t.id AS tenant_id, t.name, t.redaction_policy, t.retention_days, k.key_hash, k.prefix, k.scopes "
+        "FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = %s AND k.revoked_at IS NULL",
+        (prefix,),
+    ).fetchall()

@@ -4,8 +4,10 @@ model, real index) and a Celery worker as its own process."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -144,3 +146,28 @@ def make_api(app_client: TestClient, runtime: Any) -> Iterator[Callable[[], Api]
 @pytest.fixture
 def api(make_api: Callable[[], Api]) -> Api:
     return make_api()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def service_url(app_client: Any) -> Iterator[str]:
+    """The in-process app (already started by the session's TestClient) also on a real port."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app_client.app, host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="warning"))  # fmt: skip
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)

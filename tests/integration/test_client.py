@@ -191,3 +191,29 @@ def test_the_langchain_retriever_returns_documents_with_sources(api: Api) -> Non
     batched = retriever.batch(["damaged order", "replacement"])  # also through LangChain's machinery
     assert len(batched) == 2 and [d.page_content for d in batched[0]] == damaged
     assert [d.page_content for d in asyncio.run(retriever.ainvoke("damaged order"))] == damaged
+
+
+def test_the_client_drives_a_live_conversation_handoff_and_context(api: Api) -> None:
+    from schemas import ContextResponse, HandoffBrief, UtterancesAppended
+
+    with _client(api) as memory:
+        memory.wait(memory.ingest(example_interaction()).interaction_id)
+        opened = memory.open_interaction({"external_id": "chat-client", "channel": "chat",
+                                          "customer": {"identifiers": [{"type": "phone", "value": "+15551234567"}]},
+                                          "started_at": "2026-12-01T10:00:00Z"})  # fmt: skip
+        assert isinstance(opened, InteractionAccepted) and opened.status == "live"
+        said = [{"id": "c1", "role": "customer", "text": "My damaged order 88123 was never replaced."}]
+        appended = memory.append_utterances(opened.interaction_id, said)
+        assert isinstance(appended, UtterancesAppended) and appended.utterance_count == 1
+        assert memory.append_utterances(opened.interaction_id, said).utterance_count == 1  # retried: same
+        api.wait_indexed(opened.customer_id)
+        brief = memory.handoff(REF, reason="customer asked for a person", interaction_id=opened.interaction_id)
+        assert isinstance(brief, HandoffBrief) and brief.token_count <= 800 and "88123" in brief.text
+        context = memory.context(REF, query="damaged order", token_budget=200)
+        assert isinstance(context, ContextResponse) and context.token_count <= 200 and context.profile is not None
+        ended = memory.end_interaction(opened.interaction_id)
+        assert ended.status == "queued" and memory.wait(opened.interaction_id).status == "done"
+        with pytest.raises(Conflict):
+            memory.append_utterances(opened.interaction_id, [{"role": "customer", "text": "hello?"}])
+        answer = memory.recall(REF, "damaged order")
+        assert isinstance(answer.profile, Profile) and answer.profile.customer_id == opened.customer_id

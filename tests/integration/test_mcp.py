@@ -7,9 +7,8 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.integration.conftest import Api
+from tests.integration.conftest import Api, free_port
 from tests.integration.helpers import example_interaction
 
 pytestmark = pytest.mark.integration
@@ -27,31 +26,6 @@ REF = "phone:+15551234567"
 READ_TOOLS = {"recall", "get_context", "handoff_brief", "get_profile"}
 ALL_TOOLS = READ_TOOLS | {"add_note", "add_interaction"}
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def service_url(app_client: Any) -> Iterator[str]:
-    """The in-process app (already started by the session's TestClient) also on a real port."""
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app_client.app, host="127.0.0.1", port=port, lifespan="off",
-                                           log_level="warning"))  # fmt: skip
-    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
 
 
 def _env() -> dict[str, str]:
@@ -83,15 +57,23 @@ async def _tools_and_recall(session: ClientSession) -> tuple[set[str], Any]:
 def test_mcp_over_stdio_lists_the_tools_and_answers_recall(api: Api, service_url: str) -> None:
     customer_id = _remembered(api)
 
-    async def run() -> tuple[set[str], Any, Any]:
+    async def run() -> tuple[set[str], Any, Any, Any, Any]:
         params = StdioServerParameters(command=sys.executable, args=_mcp_command(service_url, api), env=_env(),
                                        cwd=str(ROOT))  # fmt: skip
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             tools, answer = await _tools_and_recall(session)
             note = await session.call_tool("add_note", {"customer_ref": REF, "note": "Prefers email over calls."})
-            return tools, answer, note
+            context = await session.call_tool("get_context", {"customer_ref": REF, "query": "damaged order",
+                                                              "token_budget": 120})  # fmt: skip
+            brief = await session.call_tool("handoff_brief", {
+                "customer_ref": REF, "reason": "customer asked for a person",
+                "utterances": [{"role": "customer", "text": "Where is the replacement for my damaged order?"}]})
+            return tools, answer, note, context, brief
 
-    tools, answer, note = anyio.run(run)
+    tools, answer, note, context, brief = anyio.run(run)
+    assert not context.is_error and context.structured_content["token_count"] <= 120, context.content
+    assert "88123" in context.structured_content["text"]
+    assert not brief.is_error and "88123" in brief.structured_content["text"], brief.content
     assert tools == ALL_TOOLS
     assert not answer.is_error, answer.content
     top = answer.structured_content["items"][0]
@@ -109,7 +91,7 @@ async def _http_session(url: str) -> AsyncIterator[ClientSession]:
 
 def test_mcp_over_streamable_http_read_only(api: Api, service_url: str, tmp_path: Path) -> None:
     _remembered(api)
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "mcp.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, *_mcp_command(service_url, api, "--http", str(port), "--read-only")],
                             env=_env(), cwd=ROOT, stdout=log, stderr=log)  # fmt: skip

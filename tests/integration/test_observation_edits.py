@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -141,11 +142,13 @@ def test_the_cli_lists_corrects_retracts_and_forgets(api, monkeypatch) -> None: 
     monkeypatch.setattr(cli_customers, "_client", client)
     _say(api, "2026-10-01T10:00:00Z", "My email is ana.ruiz@exmaple.com.", "I work night shifts at the hospital.")
     runner = CliRunner()
-    listed = runner.invoke(cli.app, ["profile", "observations", "phone:+15551234567", "--kind", "trait"])
+    listed = runner.invoke(cli.app, ["profile", "observations", "phone:+15551234567", "--kind", "trait", "--json"])
     assert listed.exit_code == 0, listed.output
-    line = next(x for x in listed.output.splitlines() if "exmaple" in x)
-    assert "<- call-" in line  # the source: external id and utterance ids
-    email_id = line.split()[0]
+    item = next(o for o in json.loads(listed.output)["items"] if "exmaple" in o["text"])
+    assert item["sources"][0]["external_id"].startswith("call-")  # the source: external id and utterance ids
+    email_id = item["id"]
+    table = runner.invoke(cli.app, ["profile", "observations", "phone:+15551234567", "--kind", "trait"])
+    assert table.exit_code == 0 and email_id in table.output and "call-" in table.output, table.output  # for people
     ref = "phone:+15551234567"
     fixed = runner.invoke(cli.app, ["profile", "correct", ref, email_id, "--value", "ana.ruiz@example.com"])
     assert fixed.exit_code == 0 and '"corrected_from"' in fixed.output, fixed.output
