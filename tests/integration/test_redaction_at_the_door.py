@@ -76,3 +76,19 @@ def test_the_issue_call_stores_no_secret_and_obeys_no_instruction(
     for place in places:
         for secret in SECRETS:
             assert not _grep(place, secret), (place, secret)
+
+
+def test_appended_utterances_pass_the_same_door(api: Api) -> None:
+    """A live conversation: the card read out in an append, answering the agent's question asked
+    in an earlier append, is redacted before it is stored."""
+    opened = api.post("/v1/interactions", json=example_interaction(status="live", utterances=[
+        {"id": "a1", "role": "agent", "text": "What's the security code on the back of the card?"}]))  # fmt: skip
+    assert opened.status_code == 202, opened.text
+    iid = opened.json()["interaction_id"]
+    appended = api.post(f"/v1/interactions/{iid}/utterances", json={"utterances": [
+        {"id": "c1", "role": "customer", "text": "It's 737."},
+        {"id": "c2", "role": "customer", "text": f"And the card is {CARD}."}]})  # fmt: skip
+    assert appended.status_code == 200, appended.text
+    export = api.get(f"/v1/customers/{quote('phone:+15551234567', safe='')}/export").json()
+    texts = {u["id"]: u["text"] for i in export["interactions"] for u in i["utterances"]}
+    assert texts["c1"] == "It's [CVV]." and texts["c2"] == "And the card is [card ending 1111]."
