@@ -101,8 +101,10 @@ def up(
     url = f"http://{host}:{port}"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "service.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    watcher = _supervise(handles, url, [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency",
-                                        str(concurrency)])  # fmt: skip
+    command = [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency", str(concurrency)]
+    large = settings.large_interaction_utterances > 0
+    watcher = _supervise(handles, url, [command + ["--queues", "main"], command + ["--queues", "large"]] if large
+                         else [command])  # fmt: skip
     # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so cleanup runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     typer.echo(f"memory-service on {url} (data: {settings.data_dir}); the worker starts once the API is ready",
@@ -115,7 +117,7 @@ def up(
         stop_handles(handles)
 
 
-def _supervise(handles: list[Any], url: str, worker_command: list[str]) -> supervisor.Supervisor:
+def _supervise(handles: list[Any], url: str, worker_commands: list[list[str]]) -> supervisor.Supervisor:
     """Restart what `up` started when it dies (supervisor.py). The worker starts once the API
     answers /readyz, so the two do not compete for the cores while the API loads its model and
     index: interactions posted meanwhile are committed and queued, and processed seconds later."""
@@ -128,18 +130,24 @@ def _supervise(handles: list[Any], url: str, worker_command: list[str]) -> super
                 watcher.watch(supervisor.RedisComponent(handle))
         elif hasattr(handle, "ensure_postgres_running"):
             watcher.watch(supervisor.PostgresComponent(handle))
-    watcher.start_when(supervisor.WorkerComponent(worker_command), lambda: _api_ready(url))
+    # The large-queue worker starts after the first has beaten: two model loads at once would
+    # slow both.
+    waits = (lambda: _api_ready(url), lambda: _api_ready(url, worker=True))
+    for name, command, ready in zip(("worker", "worker-large"), worker_commands, waits, strict=False):
+        watcher.start_when(supervisor.WorkerComponent(command, name=name), ready)
     watcher.start()
     return watcher
 
 
-def _api_ready(url: str) -> bool:
+def _api_ready(url: str, *, worker: bool = False) -> bool:
+    """/readyz answers 200 (and, with worker, a worker has beaten lately)."""
     import httpx
 
     try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+        answer = httpx.get(f"{url}/readyz", timeout=2)
     except httpx.HTTPError:
         return False
+    return answer.status_code == 200 and (not worker or bool(answer.json().get("worker", {}).get("ok")))
 
 
 @app.command()
@@ -158,10 +166,11 @@ def worker(
     data_dir: DataDir = None,
     concurrency: int = 1,
     loglevel: str = "INFO",
+    queues: Annotated[str, typer.Option(help="all: the main and the large queue; main; large")] = "all",
 ) -> None:
     """Run a Celery worker that processes queued interactions."""
     from memory_service.logging import configure_logging, limit_torch_threads
-    from workers.celery_app import configure_celery
+    from workers.celery_app import configure_celery, large_queue
 
     settings, handles = resolve_services(settings_for(data_dir))
     configure_logging(settings.log_level, json=settings.log_json)
@@ -169,9 +178,11 @@ def worker(
     celery = configure_celery(settings)
     pool = "solo" if concurrency <= 1 else "prefork"
     celery.conf.worker_pool = pool
+    names = {"main": [settings.celery_queue], "large": [large_queue(settings)]}
+    consumed = ",".join(names.get(queues, names["main"] + names["large"]))
     try:
         celery.worker_main(
-            ["worker", f"--loglevel={loglevel}", "-Q", settings.celery_queue, f"--pool={pool}",
+            ["worker", f"--loglevel={loglevel}", "-Q", consumed, f"--pool={pool}",
              f"--concurrency={max(concurrency, 1)}", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         )  # fmt: skip
     finally:

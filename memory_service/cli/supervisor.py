@@ -72,8 +72,8 @@ class Component(ABC):
 class WorkerComponent(Component):
     name = "worker"
 
-    def __init__(self, command: list[str]) -> None:
-        self.command = command
+    def __init__(self, command: list[str], name: str = "worker") -> None:
+        self.command, self.name = command, name
         self.proc: subprocess.Popen[bytes] | None = None
 
     def pids(self) -> set[int]:
@@ -84,7 +84,7 @@ class WorkerComponent(Component):
 
     def start(self) -> None:
         self.proc = subprocess.Popen(self.command, preexec_fn=die_with_parent)
-        log.info("worker_started", pid=self.proc.pid)
+        log.info("worker_started", component=self.name, pid=self.proc.pid)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -1,0 +1,61 @@
+"""Schemathesis over the OpenAPI spec, against the real app (its lifespan, model, database and
+index, as the session's app_client runs it), with a key that has every scope: no operation
+answers a 5xx for any generated request. The examples per operation are bounded
+(SCHEMATHESIS_EXAMPLES, default 6) so the run stays within about two minutes on two cores;
+the figures are printed at the end of the module (pytest -s) and written to
+$SCHEMATHESIS_REPORT when set."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+
+pytestmark = pytest.mark.integration
+
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "6"))
+CALLS: collections.Counter[str] = collections.Counter()
+STATUSES: collections.Counter[int] = collections.Counter()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report() -> Iterator[None]:
+    yield
+    if not CALLS:
+        return
+    figures = {"operations": len(CALLS), "examples": sum(CALLS.values()),
+               "statuses": {str(k): v for k, v in sorted(STATUSES.items())}}  # fmt: skip
+    print(f"\nschemathesis: {json.dumps(figures)}")
+    if os.environ.get("SCHEMATHESIS_REPORT"):
+        with open(os.environ["SCHEMATHESIS_REPORT"], "w") as out:
+            json.dump({**figures, "per_operation": dict(CALLS)}, out, indent=1)
+
+
+@pytest.fixture
+def api_schema(app_client: Any) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", app_client.app)
+
+
+@pytest.fixture
+def admin_headers(api: Any) -> dict[str, str]:
+    return dict(api.headers)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
+          suppress_health_check=list(HealthCheck))  # fmt: skip
+def test_no_operation_answers_a_server_error(case: Any, admin_headers: dict[str, str]) -> None:
+    response = case.call(headers=admin_headers)
+    CALLS[case.operation.label] += 1
+    STATUSES[response.status_code] += 1
+    case.validate_response(response, checks=[not_a_server_error], headers=admin_headers)
