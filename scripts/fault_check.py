@@ -64,7 +64,7 @@ def worker_kills(svc: UpService, n: int, kills: int = 3) -> FaultResult:
     result, client = FaultResult("worker SIGKILL mid-task"), Client(svc.url)
     result.payloads = [interaction("wk", i, phone=phone(1, i), extra_utterances=120) for i in range(n)]
     result.ids = _post_all(client, result.payloads)
-    started, killed_pids, stale = time.monotonic(), set(), set()
+    started, killed_pids, stale = time.monotonic(), set[int](), set[str]()
     last_kill = started
     for _ in range(kills):
         deadline = time.monotonic() + 150  # a restarted worker loads its models first
@@ -78,7 +78,9 @@ def worker_kills(svc: UpService, n: int, kills: int = 3) -> FaultResult:
                 result.kills += 1
                 break
             time.sleep(0.2)
-    result.recover_s = _until(lambda: svc.wait_ready(timeout=120) is not None, started)
+    # Recovered: the last kill -> every interaction a kill interrupted is done (redelivered).
+    client.wait_done(sorted(stale), DRAIN_TIMEOUT_S)
+    result.recover_s = time.monotonic() - last_kill
     _drain(client, result, started)
     return result
 
