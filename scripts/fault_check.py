@@ -1,7 +1,7 @@
 """Faults against a real `memory-service up` (fresh temp data dir, embedded Postgres and Redis,
 started here), with no hand restarts: `up`'s supervisor restarts what dies.
 
-  python scripts/fault_check.py [--per-fault 10] [--keep]
+  python scripts/fault_check.py [--per-fault 10] [--large] [--keep]
 
 Faults: (a) the worker SIGKILLed mid-task, repeatedly; (b) Redis SIGKILLed while posting;
 (c) Postgres SIGKILLed while posting and recalling; (d) one interaction posted 10 times at once.
@@ -155,6 +155,19 @@ def concurrent_posts(svc: UpService, copies: int = 10) -> FaultResult:
     return result
 
 
+def large_transcript(svc: UpService, small: int = 5, utterances: int = 5000) -> tuple[float, float]:
+    """One `utterances`-long call, then `small` ordinary ones: (seconds until the small ones are
+    done, seconds until the large one is), both from the large one's post."""
+    client = Client(svc.url)
+    started = time.monotonic()
+    large_id = client.post_interaction(interaction("lg", 0, phone=phone(5, 0), extra_utterances=utterances - 4))
+    small_ids = _post_all(client, [interaction("sm", i, phone=phone(6, i)) for i in range(small)])
+    client.wait_done(small_ids, DRAIN_TIMEOUT_S)
+    small_s = time.monotonic() - started
+    client.wait_done([large_id], 600)
+    return small_s, time.monotonic() - started
+
+
 def _until(check: object, started: float) -> float:
     assert callable(check)
     check()
@@ -205,6 +218,7 @@ def print_table(results: list[FaultResult]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--per-fault", type=int, default=10, help="interactions posted per fault")
+    parser.add_argument("--large", action="store_true", help="also: a 5,000-utterance call beside small ones")
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir and up's log")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="fault-check-"))
@@ -223,6 +237,10 @@ def main() -> int:
         zombies = svc.zombies()
         print_table(results)
         print(f"zombies under up: {zombies}; restarts: {_restarts(svc)}")
+        if args.large:
+            small_s, large_s = large_transcript(svc)
+            print(f"5,000-utterance call posted, then 5 small ones: small ones done after {small_s:.1f}s, "
+                  f"the large one after {large_s:.1f}s")  # fmt: skip
         return 0 if all(r.lost == 0 and r.duplicated == 0 for r in results) and zombies == 0 else 1
     finally:
         print(f"up exited {svc.stop()}")
