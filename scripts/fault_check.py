@@ -224,7 +224,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="fault-check-"))
     svc = UpService(workdir / "data")
     try:
-        print(f"up ready in {svc.wait_ready():.1f}s ({svc.url}, log {svc.log_path})", flush=True)
+        print(f"up ready in {svc.wait_ready(timeout=600):.1f}s ({svc.url}, log {svc.log_path})", flush=True)
         n = args.per_fault
         planned = [interaction("wk", i, phone="x", extra_utterances=120) for i in range(n)]
         planned += [interaction(tag, i, phone="x") for tag in ("rk", "pk") for i in range(n)]

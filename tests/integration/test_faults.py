@@ -30,7 +30,7 @@ N = 4  # interactions per fault: enough to cross the fault, small enough for two
 def svc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpService]:
     service = UpService(Path(tmp_path_factory.mktemp("faults")) / "data")
     try:
-        service.wait_ready(timeout=240)
+        service.wait_ready(timeout=600)  # a loaded 2-core box: minutes to load models
         yield service
     finally:
         assert service.stop() == 0, service.log_tail()
