@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     reaper_interval_seconds: float = 30.0
     task_max_retries: int = 5
     celery_queue: str = "memory"
+    # Interactions with at least this many utterances are processed from their own queue,
+    # "<celery_queue>.large" (under `up`, by a worker of its own), so they never hold up small
+    # ones. 0: one queue for all.
+    large_interaction_utterances: int = 1000
     worker_concurrency: int = 1
 
     # Recall.

@@ -31,3 +31,9 @@ RETENTION_ERASED = Counter(
 WORKER_LAST_SEEN = Gauge(
     "memory_worker_last_seen_seconds", "Seconds since a worker last beat (-1: none seen); alert when it grows"
 )
+COMPONENT_EXITS = Counter(
+    "memory_component_exits_total", "Components started by `up` (worker, redis, postgres) seen dead", ["component"]
+)
+COMPONENT_RESTARTS = Counter(
+    "memory_component_restarts_total", "Components started by `up` restarted by its supervisor", ["component"]
+)

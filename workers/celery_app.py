@@ -40,6 +40,10 @@ def configure_celery(settings: Settings) -> Celery:
     return celery_app
 
 
+def large_queue(settings: Settings) -> str:
+    return f"{settings.celery_queue}.large"
+
+
 def _visibility_timeout(settings: Settings) -> int:
     return int(settings.processing_timeout_seconds) * 2
 

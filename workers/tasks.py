@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import structlog
 from celery import Task
@@ -10,8 +12,14 @@ from celery.signals import worker_process_init, worker_ready
 from memory_service.config import get_settings
 from memory_service.interactions.flows import process_interaction
 from memory_service.interactions.service import record_failure
-from workers.celery_app import TASK_PROCESS_INTERACTION, celery_app, clear_queued_marker, start_heartbeat
-from workers.runtime import get_worker_runtime
+from workers.celery_app import (
+    TASK_PROCESS_INTERACTION,
+    celery_app,
+    clear_queued_marker,
+    large_queue,
+    start_heartbeat,
+)
+from workers.runtime import WorkerRuntime, get_worker_runtime
 
 log = structlog.get_logger(__name__)
 TRANSIENT_ERRORS = (psycopg.OperationalError, psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
@@ -33,6 +41,8 @@ def process_interaction_task(self: Task, interaction_id: str) -> str:
     runtime = get_worker_runtime()
     structlog.contextvars.bind_contextvars(task_id=self.request.id, interaction_id=interaction_id)
     try:
+        if _reroute_if_large(self, runtime, interaction_id):
+            return "rerouted"
         outcome = process_interaction(
             runtime.pool, interaction_id=interaction_id, extractor=runtime.extractor, embedder=runtime.embedder
         )
@@ -53,3 +63,23 @@ def process_interaction_task(self: Task, interaction_id: str) -> str:
         return "failed"
     finally:
         structlog.contextvars.clear_contextvars()
+
+
+def _reroute_if_large(task: Task, runtime: WorkerRuntime, interaction_id: str) -> bool:
+    """A very large interaction taken from the main queue moves to the large queue (its queued
+    marker stays: the message lives on there), so it never holds a worker small ones wait for."""
+    threshold = runtime.settings.large_interaction_utterances
+    queue = (task.request.delivery_info or {}).get("routing_key")
+    if threshold <= 0 or queue != runtime.settings.celery_queue:
+        return False
+    with runtime.pool.connection() as conn:
+        row: Any = conn.execute(
+            "SELECT jsonb_array_length(payload->'utterances') AS n FROM interactions "
+            "WHERE id = %s AND status <> 'done'",
+            (interaction_id,),
+        ).fetchone()
+    if row is None or (row["n"] or 0) < threshold:
+        return False
+    celery_app.send_task(TASK_PROCESS_INTERACTION, args=[interaction_id], queue=large_queue(runtime.settings))
+    log.info("interaction_rerouted", utterances=row["n"], queue=large_queue(runtime.settings))
+    return True

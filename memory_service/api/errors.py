@@ -76,7 +76,8 @@ def install_error_handlers(app: FastAPI) -> None:
         kinds = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         kind = kinds.get(exc.status_code, "http_error")
         loc = ["body"] if exc.status_code == 413 else []
-        return _render(exc.status_code, [{"type": kind, "msg": str(exc.detail), "loc": loc}])
+        headers = dict(exc.headers or {}) or None  # a 405's Allow (RFC 9110 requires it), a 401's WWW-Authenticate
+        return _render(exc.status_code, [{"type": kind, "msg": str(exc.detail), "loc": loc}], headers)
 
     @app.exception_handler(psycopg.DataError)
     async def _unstorable(request: Request, exc: psycopg.DataError) -> JSONResponse:

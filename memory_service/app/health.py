@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from memory_service.interactions import repository as interactions_repo
@@ -64,7 +64,10 @@ def _worker_status(settings: Any) -> dict[str, object]:
 
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics", response_class=PlainTextResponse,
+    responses={200: {"description": "Prometheus text exposition", "content": {"text/plain": {}}}},
+)  # fmt: skip
 def metrics(request: Request) -> Response:
     runtime = getattr(request.app.state, "runtime", None)
     if runtime is not None:

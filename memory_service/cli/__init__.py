@@ -7,14 +7,12 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
-import threading
 from typing import Annotated, Any
 
 import typer
 
-from memory_service.cli import customers, keys, mcp
+from memory_service.cli import customers, keys, mcp, supervisor
 from memory_service.cli.common import DataDir, database, resolve_services, settings_for, stop_handles
 from memory_service.config import Settings, get_settings
 
@@ -43,16 +41,6 @@ class _App(typer.Typer):
 
 DEFAULT_PORT = 8080
 app = _App(help="Persistent customer memory for conversational AI.", no_args_is_help=True)
-
-
-def _die_with_parent() -> None:
-    """Linux: the worker gets SIGTERM if `up` dies without cleaning up."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
 
 
 def _port_for(host: str, asked: int | None) -> int:
@@ -106,14 +94,17 @@ def up(
     The worker starts once the API is ready (/readyz answers 200), so the two do not compete for
     the cores while the API loads its model and index; interactions posted before then are
     stored and queued, and processed when the worker is up."""
+    supervisor.become_subreaper()  # before the embedded Postgres starts: its postmaster reparents to `up`
+    port = _port_for(host, port)  # first: a taken port must not leave embedded services behind
     _preload_query_model(settings_for(data_dir))
     settings, handles = resolve_services(settings_for(data_dir))
-    port = _port_for(host, port)
     url = f"http://{host}:{port}"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "service.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    worker = _WorkerAfterReady(url, [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency",
-                                     str(concurrency)])  # fmt: skip
+    command = [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency", str(concurrency)]
+    large = settings.large_interaction_utterances > 0
+    watcher = _supervise(handles, url, [command + ["--queues", "main"], command + ["--queues", "large"]] if large
+                         else [command])  # fmt: skip
     # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so cleanup runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     typer.echo(f"memory-service on {url} (data: {settings.data_dir}); the worker starts once the API is ready",
@@ -122,54 +113,41 @@ def up(
     try:
         _serve(settings, host, port)
     finally:
-        worker.stop()
+        watcher.stop()
         stop_handles(handles)
 
 
-class _WorkerAfterReady:
-    """Starts the Celery worker once the API answers /readyz, so the two do not compete for
-    the cores while the API loads its model and index: readiness means recall can be served;
-    interactions posted meanwhile are committed and queued, and processed when the worker is up
-    (seconds later). The spawning thread stays alive until stop(): the worker's parent-death
-    signal is tied to the thread that forked it."""
+def _supervise(handles: list[Any], url: str, worker_commands: list[list[str]]) -> supervisor.Supervisor:
+    """Restart what `up` started when it dies (supervisor.py). The worker starts once the API
+    answers /readyz, so the two do not compete for the cores while the API loads its model and
+    index: interactions posted meanwhile are committed and queued, and processed seconds later."""
+    from memory_service.embedded import EmbeddedRedis
 
-    def __init__(self, url: str, command: list[str]) -> None:
-        self.url, self.command = url, command
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
-        self._stopping = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="worker-starter", daemon=True)
-        self._thread.start()
+    watcher = supervisor.Supervisor()
+    for handle in handles:
+        if isinstance(handle, EmbeddedRedis):
+            if handle.process is not None:  # not when another process of this data dir runs it
+                watcher.watch(supervisor.RedisComponent(handle))
+        elif hasattr(handle, "ensure_postgres_running"):
+            watcher.watch(supervisor.PostgresComponent(handle))
+    # The large-queue worker starts after the first has beaten: two model loads at once would
+    # slow both.
+    waits = (lambda: _api_ready(url), lambda: _api_ready(url, worker=True))
+    for name, command, ready in zip(("worker", "worker-large"), worker_commands, waits, strict=False):
+        watcher.start_when(supervisor.WorkerComponent(command, name=name), ready)
+    watcher.start()
+    return watcher
 
-    def _run(self) -> None:
-        import httpx
 
-        while not self._stop.wait(0.2):
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-        with self._lock:
-            if self._stopping:
-                return
-            self.proc = subprocess.Popen(self.command, preexec_fn=_die_with_parent)
-        typer.echo(f"worker pid {self.proc.pid}", err=True)
-        self._stop.wait()
+def _api_ready(url: str, *, worker: bool = False) -> bool:
+    """/readyz answers 200 (and, with worker, a worker has beaten lately)."""
+    import httpx
 
-    def stop(self) -> None:
-        with self._lock:
-            self._stopping = True
-            proc = self.proc
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        self._stop.set()
-        self._thread.join(timeout=5)
+    try:
+        answer = httpx.get(f"{url}/readyz", timeout=2)
+    except httpx.HTTPError:
+        return False
+    return answer.status_code == 200 and (not worker or bool(answer.json().get("worker", {}).get("ok")))
 
 
 @app.command()
@@ -188,10 +166,11 @@ def worker(
     data_dir: DataDir = None,
     concurrency: int = 1,
     loglevel: str = "INFO",
+    queues: Annotated[str, typer.Option(help="all: the main and the large queue; main; large")] = "all",
 ) -> None:
     """Run a Celery worker that processes queued interactions."""
     from memory_service.logging import configure_logging, limit_torch_threads
-    from workers.celery_app import configure_celery
+    from workers.celery_app import configure_celery, large_queue
 
     settings, handles = resolve_services(settings_for(data_dir))
     configure_logging(settings.log_level, json=settings.log_json)
@@ -199,9 +178,11 @@ def worker(
     celery = configure_celery(settings)
     pool = "solo" if concurrency <= 1 else "prefork"
     celery.conf.worker_pool = pool
+    names = {"main": [settings.celery_queue], "large": [large_queue(settings)]}
+    consumed = ",".join(names.get(queues, names["main"] + names["large"]))
     try:
         celery.worker_main(
-            ["worker", f"--loglevel={loglevel}", "-Q", settings.celery_queue, f"--pool={pool}",
+            ["worker", f"--loglevel={loglevel}", "-Q", consumed, f"--pool={pool}",
              f"--concurrency={max(concurrency, 1)}", "--without-gossip", "--without-mingle", "--without-heartbeat"]
         )  # fmt: skip
     finally:
