@@ -20,7 +20,7 @@ from typing import NamedTuple
 import faiss
 import numpy as np
 
-from memory_service.index.ids import UNIT_TYPES, Ids, ids_at, pack_ids, pack_types, positions_of
+from memory_service.index.ids import UNIT_TYPES, IdLookup, Ids, ids_at, pack_ids, pack_types, positions_of
 from memory_service.index.lexical import (
     Kinds,
     LexicalEntry,
@@ -57,9 +57,18 @@ class CustomerEntry:
     types: np.ndarray  # uint8 codes of UNIT_TYPES
     index: faiss.Index
     lexical: LexicalEntry | None = None  # postings and ranking facts, aligned with ids
+    _lookup: IdLookup | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def positions(self, wanted: list[str]) -> list[int]:
+        """Where these ids sit, without a pass over all of the customer's ids."""
+        if isinstance(self.ids, list):
+            return positions_of(self.ids, wanted)
+        if self._lookup is None:  # built on first use; two racing builds make the same lookup
+            self._lookup = IdLookup(self.ids)
+        return positions_of(self.ids, wanted, self._lookup)
 
     def decoded(self) -> np.ndarray:
         """All vectors as float32 (decoded from the codec)."""
@@ -186,7 +195,7 @@ class CustomerVectorIndex:
         entry = self._entry(tenant_id, customer_id)
         if entry is None:
             return {}
-        positions = positions_of(entry.ids, ids)
+        positions = entry.positions(ids)
         if not positions:
             return {}
         if self.codec in _RAW_CODES:  # the codes are the vectors: read them, no per-vector decode calls
@@ -222,7 +231,7 @@ class CustomerVectorIndex:
         lex = entry.lexical
         if lex is None:
             return None
-        positions = positions_of(entry.ids, ids)
+        positions = entry.positions(ids)
         replies = lex.replies[positions]
         reply_ids = ids_at(entry.ids, replies[replies >= 0])
         names, following = self.kinds.names, iter(reply_ids)

@@ -114,3 +114,16 @@ def test_snapshot_keeps_the_lexical_index(tmp_path: Path) -> None:
     assert restored.lexical_search(tenant_id=T, customer_id=C, lexemes=["scooter", "parcel"], limit=5) == before
     assert restored.facts(tenant_id=T, customer_id=C, ids=ids) == index.facts(tenant_id=T, customer_id=C,
                                                                                    ids=ids)  # fmt: skip
+
+
+def test_id_lookup_finds_positions_even_when_first_bytes_collide() -> None:
+    from memory_service.index.ids import IdLookup, ids_at, positions_of
+
+    shared = [bytes(8) + uuid.uuid4().bytes[8:] for _ in range(3)]  # one 8-byte key for three ids
+    raw = shared + [uuid.uuid4().bytes for _ in range(200)]
+    ids = np.frombuffer(b"".join(raw), dtype="V16").copy()
+    lookup = IdLookup(ids)
+    wanted = [str(uuid.UUID(bytes=shared[2])), str(uuid.UUID(bytes=shared[0])), *ids_at(ids, [50, 7, 199]),
+              str(uuid.uuid4()), "not-a-uuid"]  # fmt: skip
+    assert positions_of(ids, wanted[:-1], lookup) == positions_of(ids, wanted[:-1]) == [0, 2, 7, 50, 199]
+    assert positions_of(ids, wanted, lookup) == []  # an unparsable id: nothing, as before
