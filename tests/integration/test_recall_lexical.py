@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from memory_service.index import PgVectorIndex
 from memory_service.units import repository as units
 from tests.integration.helpers import example_interaction
 from tests.integration.test_reconciliation import PHONE_REF, _observations, _say
@@ -144,3 +145,33 @@ def test_what_the_index_still_holds_but_postgres_removed_never_comes_back(api) -
             answer = api.recall(customer_id, query, include_profile=False, min_score=-1, **options)
             assert answer.status_code == 200, answer.text
             assert not {i["id"] for i in answer.json()["items"]} & removed, (query, options)
+        pgvector = PgVectorIndex(api.runtime.pool, api.runtime.index.dim)
+        assert not set(_direct(api, customer_id, query, pgvector)) & removed
+
+
+def _direct(api, customer_id: str, query: str, index) -> list[str]:  # type: ignore[no-untyped-def]
+    from memory_service.recall.service import recall
+    from schemas.recall import RecallRequest
+
+    runtime = api.runtime
+    request = RecallRequest(query=query, top_k=10, include_profile=False)
+    with runtime.pool.connection() as conn:
+        answer = recall(conn, index=index, query_vector=runtime.embedder.embed_query(query), tenant_id=api.tenant_id,
+                        customer_id=customer_id, request=request, policy=runtime.recall_policy)  # fmt: skip
+    return [i.id for i in answer.items]
+
+
+def test_pgvector_backend_and_in_process_index_answer_alike(api) -> None:
+    sessions, questions = _locomo_sessions(2)
+    statuses = [_ingest_session(api, turns, day=n + 1) for n, turns in enumerate(sessions)]
+    customer_id = statuses[0]["customer_id"]
+    _settle(lambda: _indexed(api, customer_id) == _postgres_units(api, customer_id), "all units")
+    pgvector = PgVectorIndex(api.runtime.pool, api.runtime.index.dim)
+    agree = 0
+    for question in questions[:10]:
+        ours, theirs = _direct(api, customer_id, question, api.runtime.index), _direct(api, customer_id, question,
+                                                                                        pgvector)  # fmt: skip
+        assert ours and theirs
+        agree += ours[0] == theirs[0]  # fp16 vs exact vectors may swap near-ties further down
+        assert len(set(ours) & set(theirs)) >= 0.7 * max(len(ours), len(theirs)), question
+    assert agree >= 8
