@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 import numpy as np
 
 from memory_service.index.faiss_index import SearchHit
+from memory_service.index.lexical import UnitFacts, UnitLexemes
 
 
 class VectorIndex(Protocol):
     dim: int
     ready: bool
+    holds_lexemes: bool  # lexical_search and facts can answer (else BM25 and facts come from Postgres)
 
     def __len__(self) -> int: ...
 
@@ -26,8 +29,16 @@ class VectorIndex(Protocol):
 
     def customer_ids(self, *, tenant_id: str, customer_id: str, unit_type: str = ...) -> list[str]: ...
 
+    def lexical_search(
+        self, *, tenant_id: str, customer_id: str, lexemes: list[str], limit: int, since: datetime | None = ...,
+        until: datetime | None = ..., k1: float = ..., b: float = ...,
+    ) -> list[SearchHit] | None: ...
+
+    def facts(self, *, tenant_id: str, customer_id: str, ids: list[str]) -> dict[str, UnitFacts] | None: ...
+
     def replace_customer(
-        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None
+        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None,
+        lexical: list[UnitLexemes] | None = None,
     ) -> None: ...
 
     def remove_customer(self, *, customer_id: str) -> None: ...

@@ -14,12 +14,22 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
 import faiss
 import numpy as np
 
-from memory_service.index.ids import UNIT_TYPES, Ids, ids_at, pack_ids, pack_types, positions_of
+from memory_service.index.ids import UNIT_TYPES, IdLookup, Ids, ids_at, pack_ids, pack_types, positions_of
+from memory_service.index.lexical import (
+    Kinds,
+    LexicalEntry,
+    UnitFacts,
+    UnitLexemes,
+    Vocabulary,
+    build_entry,
+    from_micros,
+)
 
 OBSERVATION = "observation"
 # One OpenMP thread: a customer's search is a few hundred vectors, far too small to split, and
@@ -46,9 +56,19 @@ class CustomerEntry:
     ids: Ids
     types: np.ndarray  # uint8 codes of UNIT_TYPES
     index: faiss.Index
+    lexical: LexicalEntry | None = None  # postings and ranking facts, aligned with ids
+    _lookup: IdLookup | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def positions(self, wanted: list[str]) -> list[int]:
+        """Where these ids sit, without a pass over all of the customer's ids."""
+        if isinstance(self.ids, list):
+            return positions_of(self.ids, wanted)
+        if self._lookup is None:  # built on first use; two racing builds make the same lookup
+            self._lookup = IdLookup(self.ids)
+        return positions_of(self.ids, wanted, self._lookup)
 
     def decoded(self) -> np.ndarray:
         """All vectors as float32 (decoded from the codec)."""
@@ -70,6 +90,9 @@ class CustomerVectorIndex:
         self._entries: dict[str, CustomerEntry] = {}
         self._lock = threading.RLock()
         self.ready = False
+        self.holds_lexemes = True  # lexical_search and facts answer from memory
+        self.vocabulary = Vocabulary()
+        self.kinds = Kinds()
 
     def __len__(self) -> int:
         with self._lock:
@@ -95,9 +118,10 @@ class CustomerVectorIndex:
         return index
 
     def replace_customer(
-        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None
-    ) -> None:
-        """Make the customer's entry hold exactly these vectors (none removes it)."""
+        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None,
+        lexical: list[UnitLexemes] | None = None,
+    ) -> None:  # fmt: skip
+        """Make the customer's entry hold exactly these vectors and lexemes (none removes it)."""
         if not ids:
             self.remove_customer(customer_id=customer_id)
             return
@@ -105,6 +129,7 @@ class CustomerVectorIndex:
         entry = CustomerEntry(
             tenant_id=tenant_id, ids=pack_ids(ids), types=pack_types(types or [OBSERVATION] * len(ids)),
             index=self._new_index(matrix),
+            lexical=None if lexical is None else build_entry(lexical, vocabulary=self.vocabulary, kinds=self.kinds),
         )  # fmt: skip
         self.put_entry(customer_id, entry)
 
@@ -112,14 +137,16 @@ class CustomerVectorIndex:
         with self._lock:
             self._entries[customer_id] = entry
 
-    def build_entry(self, *, tenant_id: str, ids: Ids, types: np.ndarray, vectors: np.ndarray) -> CustomerEntry:
+    def build_entry(
+        self, *, tenant_id: str, ids: Ids, types: np.ndarray, vectors: np.ndarray, lexical: LexicalEntry | None = None
+    ) -> CustomerEntry:
         if self.codec == "fp16" and vectors.dtype == np.float16:  # already the codes: copy, no re-encoding
             index = faiss.IndexScalarQuantizer(self.dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
             faiss.copy_array_to_vector(np.ascontiguousarray(vectors).view(np.uint8).ravel(), index.codes)
             index.ntotal = len(ids)
-            return CustomerEntry(tenant_id=tenant_id, ids=ids, types=types, index=index)
+            return CustomerEntry(tenant_id=tenant_id, ids=ids, types=types, index=index, lexical=lexical)
         matrix = np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dim)
-        return CustomerEntry(tenant_id=tenant_id, ids=ids, types=types, index=self._new_index(matrix))
+        return CustomerEntry(tenant_id=tenant_id, ids=ids, types=types, index=self._new_index(matrix), lexical=lexical)
 
     def entries(self) -> list[tuple[str, CustomerEntry]]:
         with self._lock:
@@ -168,7 +195,7 @@ class CustomerVectorIndex:
         entry = self._entry(tenant_id, customer_id)
         if entry is None:
             return {}
-        positions = positions_of(entry.ids, ids)
+        positions = entry.positions(ids)
         if not positions:
             return {}
         if self.codec in _RAW_CODES:  # the codes are the vectors: read them, no per-vector decode calls
@@ -177,3 +204,39 @@ class CustomerVectorIndex:
         else:
             decoded = entry.index.reconstruct_batch(np.asarray(positions, dtype=np.int64))
         return dict(zip(ids_at(entry.ids, positions), decoded, strict=True))
+
+    def lexical_search(
+        self, *, tenant_id: str, customer_id: str, lexemes: list[str], limit: int, since: datetime | None = None,
+        until: datetime | None = None, k1: float = 1.2, b: float = 0.75,
+    ) -> list[SearchHit] | None:  # fmt: skip
+        """BM25 hits among the customer's units, best first; None when the entry holds no lexemes
+        (then the caller asks Postgres). A customer with no entry has no units: no hits."""
+        entry = self._entry(tenant_id, customer_id)
+        if entry is None:
+            return []
+        if entry.lexical is None:
+            return None
+        positions, scores = entry.lexical.search(self.vocabulary.lookup(lexemes), limit=limit, since=since,
+                                                 until=until, k1=k1, b=b)  # fmt: skip
+        types = entry.types[positions].tolist()
+        return [SearchHit(observation_id=unit_id, score=score, unit_type=UNIT_TYPES[code])
+                for unit_id, score, code in zip(ids_at(entry.ids, positions), scores.tolist(), types, strict=True)]
+
+    def facts(self, *, tenant_id: str, customer_id: str, ids: list[str]) -> dict[str, UnitFacts] | None:
+        """Kind, time and following segment of these units, as ranking needs them before any row
+        is read; None when the entry holds none (then they come from the rows)."""
+        entry = self._entry(tenant_id, customer_id)
+        if entry is None:
+            return {}
+        lex = entry.lexical
+        if lex is None:
+            return None
+        positions = entry.positions(ids)
+        replies = lex.replies[positions]
+        reply_ids = ids_at(entry.ids, replies[replies >= 0])
+        names, following = self.kinds.names, iter(reply_ids)
+        out = {}
+        for unit_id, pos, reply in zip(ids_at(entry.ids, positions), positions, replies.tolist(), strict=True):
+            out[unit_id] = UnitFacts(kind=names[lex.kinds[pos]], observed_at=from_micros(int(lex.observed[pos])),
+                                     reply_id=next(following) if reply >= 0 else None)  # fmt: skip
+        return out

@@ -14,6 +14,7 @@ from psycopg_pool import ConnectionPool
 
 from memory_service.db import to_numpy
 from memory_service.index.faiss_index import SearchHit
+from memory_service.index.lexical import UnitFacts, UnitLexemes
 from memory_service.units.repository import CUSTOMER_UNITS
 
 
@@ -32,6 +33,7 @@ class PgVectorIndex:
         self.pool = pool
         self.dim = dim
         self.ready = True
+        self.holds_lexemes = False
 
     @property
     def customer_count(self) -> int:
@@ -66,8 +68,17 @@ class PgVectorIndex:
                            {"c": customer_id, "t": tenant_id, "u": unit_type})  # fmt: skip
         return [str(r["id"]) for r in rows]
 
+    def lexical_search(self, **_: Any) -> list[SearchHit] | None:
+        """None: BM25 runs in Postgres (units.lexical_search over the stored tsv)."""
+        return None
+
+    def facts(self, **_: Any) -> dict[str, UnitFacts] | None:
+        """None: ranking reads kinds and times from the rows."""
+        return None
+
     def replace_customer(
-        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None
+        self, *, tenant_id: str, customer_id: str, ids: list[str], vectors: np.ndarray, types: list[str] | None = None,
+        lexical: list[UnitLexemes] | None = None,
     ) -> None:
         """Postgres already holds the rows."""
 

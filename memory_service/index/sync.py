@@ -23,6 +23,7 @@ from psycopg_pool import ConnectionPool
 from memory_service.db import to_numpy
 from memory_service.index.base import VectorIndex
 from memory_service.index.faiss_index import CustomerVectorIndex
+from memory_service.index.lexical import UnitLexemes
 from memory_service.index.snapshot import load_snapshot, save_snapshot
 from memory_service.units import changes
 from memory_service.units import repository as units
@@ -31,32 +32,43 @@ log = structlog.get_logger(__name__)
 POLL_OVERLAP = timedelta(seconds=60)
 
 
+def unit_lexemes(row: dict[str, Any]) -> UnitLexemes:
+    """What the lexical index keeps of a unit row (units.stream_vectors / customer_vectors)."""
+    segment = row["unit_type"] == "segment"
+    return UnitLexemes(
+        lexemes=row["lexemes"] or [], tfs=row["tfs"] or [], kind=row["kind"], observed_at=row["observed_at"],
+        interaction_id=str(row["interaction_id"]) if segment else None, position=row["position"] if segment else None,
+    )  # fmt: skip
+
 
 def build_index(pool: ConnectionPool, index: CustomerVectorIndex) -> int:
     """Load every recall unit (active observations, segments, summaries), customer by customer."""
     count = 0
     with pool.connection() as conn:
         current: tuple[str, str] | None = None
-        ids: list[str] = []
-        types: list[str] = []
-        vectors: list[np.ndarray] = []
+        rows: list[dict[str, Any]] = []
         for row in units.stream_vectors(conn):
             key = (str(row["tenant_id"]), str(row["customer_id"]))
             if key != current:
                 if current is not None:
-                    index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids, types=types,
-                                           vectors=np.stack(vectors))  # fmt: skip
-                current, ids, types, vectors = key, [], [], []
-            ids.append(str(row["id"]))
-            types.append(row["unit_type"])
-            vectors.append(to_numpy(row["embedding"]))
+                    _replace(index, current[0], current[1], rows)
+                current, rows = key, []
+            rows.append(row)
             count += 1
         if current is not None:
-            index.replace_customer(tenant_id=current[0], customer_id=current[1], ids=ids, types=types,
-                                   vectors=np.stack(vectors))  # fmt: skip
+            _replace(index, current[0], current[1], rows)
         conn.commit()
     index.ready = True
     return count
+
+
+def _replace(index: VectorIndex, tenant_id: str, customer_id: str, rows: list[dict[str, Any]]) -> None:
+    """The customer's vectors and lexemes, from the same rows, in one entry."""
+    index.replace_customer(
+        tenant_id=tenant_id, customer_id=customer_id, ids=[str(r["id"]) for r in rows],
+        types=[r["unit_type"] for r in rows], vectors=np.stack([to_numpy(r["embedding"]) for r in rows]),
+        lexical=[unit_lexemes(r) for r in rows],
+    )  # fmt: skip
 
 
 def _count_units(pool: ConnectionPool) -> int:
@@ -74,10 +86,7 @@ def refresh_customer(pool: ConnectionPool, index: VectorIndex, *, tenant_id: str
     if not rows:
         index.remove_customer(customer_id=customer_id)
         return 0
-    index.replace_customer(
-        tenant_id=tenant_id, customer_id=customer_id, ids=[str(r["id"]) for r in rows],
-        types=[r["unit_type"] for r in rows], vectors=np.stack([to_numpy(r["embedding"]) for r in rows]),
-    )  # fmt: skip
+    _replace(index, tenant_id, customer_id, rows)
     return len(rows)
 
 

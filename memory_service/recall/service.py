@@ -3,12 +3,12 @@
 Units searched: observations (what the extractor understood), segments (what was said,
 verbatim, one utterance each) and interaction summaries, each with its provenance.
 
-1. Candidates: the dense list (FAISS, cosine) and the lexical list (BM25 over Postgres
-   full text), fused by reciprocal rank fusion.
-2. Postgres re-check: every candidate is re-read, so nothing deleted or superseded since the
-   index saw it comes back; kinds/types/since/until filter here.
-   The customer's reply to a matching agent turn joins the candidates with part of the
-   turn's score (the question matches the query, the answer holds the evidence).
+1. Candidates: the dense list (FAISS, cosine) and the lexical list (BM25 over Postgres'
+   lexemes, in process beside FAISS or in SQL for pgvector), fused by reciprocal rank fusion.
+2. Facts: each candidate's kind and time (from the index, or the rows with pgvector);
+   kinds/types/since/until filter here. The customer's reply to a matching agent turn joins
+   the candidates with part of the turn's score (the question matches the query, the answer
+   holds the evidence).
 3. Priors: per-kind weights (agent turns and summaries count for less than the customer's
    own words), a mild recency boost (request.recency, on by default) and a boost for units
    inside a time window named in the query ("last month", "3 weeks ago").
@@ -16,6 +16,9 @@ verbatim, one utterance each) and interaction summaries, each with its provenanc
    already covered, keeping only relevant items: cosine at least `min_score` and, unless the
    caller set min_score, `relative_cutoff` of the best cosine, or a strong lexical match.
 5. top_k and token_budget; a long unit is cut to its sentences that carry the query's words.
+   Postgres re-check: rows are read by primary key, best first, a few more than top_k at a
+   time, until the answer is settled (units.py), so nothing deleted, superseded or retracted
+   since the index saw it comes back, and the rows read do not grow with the history.
 """
 
 from __future__ import annotations
@@ -29,14 +32,13 @@ from typing import Any
 import numpy as np
 from psycopg import Connection
 
-from memory_service.episodes import repository as episodes_repo
 from memory_service.index import VectorIndex
-from memory_service.observations import repository as observations_repo
+from memory_service.index.lexical import UnitFacts
 from memory_service.recall import items as item_builder
 from memory_service.recall.ranking import Candidate, apply_time_priors, reciprocal_rank_fusion, select_diverse
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.timeparse import is_temporal, parse_window
-from memory_service.units import repository as units
+from memory_service.recall.units import CandidateRows, RowNotRead, lexical_hits
 from schemas.recall import RecallItem, RecallRequest, RecallResponse
 
 # Words every observation and many questions carry ("the customer prefers..."): no evidence.
@@ -92,6 +94,11 @@ class RecallPolicy:
     answer_pool: int = 30
 
 
+# Rows read beyond top_k in the first batch: room for units that vanished, fail a filter, are
+# near-duplicates or fall below the relevance gate; more are read only if still short.
+ROW_SPARES = 10
+
+
 def recall(
     conn: Connection,
     *,
@@ -109,23 +116,55 @@ def recall(
     for c in candidates:
         if c.cosine is None and c.unit_id in vectors:
             c.cosine = float(vectors[c.unit_id] @ np.asarray(query_vector, dtype=np.float32))
-    rows = _load_rows(conn, tenant_id, customer_id, candidates)
-    candidates = [c for c in candidates if c.unit_id in rows and _passes_filters(rows[c.unit_id], c, request)]
+    source = CandidateRows(conn, index, tenant_id=tenant_id, customer_id=customer_id)
+    facts = source.load_facts((c.unit_id, c.unit_type) for c in candidates)
+    candidates = [c for c in candidates if c.unit_id in facts and _passes_filters(facts[c.unit_id], c, request)]
     if policy.answer_factor > 0:
-        candidates = _with_answers(conn, index, query_vector, tenant_id, customer_id, candidates, rows, vectors,
-                                   request, policy)  # fmt: skip
+        candidates = _with_answers(source, index, query_vector, candidates, vectors, request, policy)
     for c in candidates:
-        c.observed_at, c.provenance = item_builder.when_and_provenance(rows[c.unit_id], c.unit_type)
-    _prioritise(candidates, rows, request, policy)
+        c.observed_at = source.facts[c.unit_id].observed_at
+    _prioritise(candidates, source.facts, request, policy)
     if reranker is not None and candidates:
-        _rerank(reranker, request.query, candidates, rows)
+        source.load_rows((c.unit_id, c.unit_type) for c in candidates)
+        candidates = [c for c in candidates if c.unit_id in source.rows]
+        _rerank(reranker, request.query, candidates, source.rows)
     query_stems = item_builder.stems(lexical_query(request.query, customer_name=customer_name))
-    admit = _relevance_gate(candidates, rows, request, policy, query_stems)
-    chosen = select_diverse(  # admitted ones only: the same choice, far fewer duplicate checks
-        [c for c in candidates if admit(c)], vectors=vectors, limit=max(request.top_k * 3, 30),
-        duplicate_cosine=policy.duplicate_cosine, admit=admit,
-    )  # fmt: skip
-    return _within_budget(customer_id, chosen, rows, request, policy, query_stems)
+    return _select(customer_id, candidates, source, vectors, request, policy, query_stems)
+
+
+def _select(
+    customer_id: str, candidates: list[Candidate], source: CandidateRows, vectors: dict[str, np.ndarray],
+    request: RecallRequest, policy: RecallPolicy, query_stems: set[str],
+) -> RecallResponse:  # fmt: skip
+    """Selection over the best candidates whose rows are read, more rows only while the answer
+    could still change. Greedy selection is prefix-stable: what it picks among the first n
+    candidates is what it picks from all of them, until top_k items fit or the limit is met.
+    Candidates the relevance gate turns away without reading their row are never read."""
+    admit = _relevance_gate(candidates, source.rows, request, policy, query_stems)
+
+    def may_pass(c: Candidate) -> bool:  # most gate decisions need no row; the rest wait for theirs
+        try:
+            return bool(admit(c))
+        except RowNotRead:
+            return True
+
+    eligible = [c for c in candidates if may_pass(c)]
+    limit = max(request.top_k * 3, 30)
+    size = request.top_k + ROW_SPARES
+    while True:
+        head = eligible[:size]
+        source.load_rows((c.unit_id, c.unit_type) for c in head)
+        live = [c for c in head if c.unit_id in source.rows and _passes_filters(source.facts[c.unit_id], c, request)]
+        for c in live:
+            c.observed_at, c.provenance = item_builder.when_and_provenance(source.rows[c.unit_id], c.unit_type)
+        chosen = select_diverse(  # admitted ones only: the same choice, far fewer duplicate checks
+            [c for c in live if admit(c)], vectors=vectors, limit=limit, duplicate_cosine=policy.duplicate_cosine,
+            admit=admit,
+        )  # fmt: skip
+        answer = _within_budget(customer_id, chosen, source.rows, request, policy, query_stems)
+        if len(answer.items) >= request.top_k or len(chosen) >= limit or size >= len(eligible):
+            return answer
+        size *= 2
 
 
 def _candidates(
@@ -135,20 +174,20 @@ def _candidates(
     filtered = bool(request.since or request.until or request.kinds or request.types)
     k = index.unit_count(tenant_id=tenant_id, customer_id=customer_id) if filtered else policy.dense_candidates
     dense = index.search(tenant_id=tenant_id, customer_id=customer_id, query=query_vector, k=k)
-    lexical = units.lexical_search(
-        conn, tenant_id=tenant_id, customer_id=customer_id, query=lexical_query(request.query, customer_name=name),
+    text = lexical_query(request.query, customer_name=name)
+    lexical = lexical_hits(
+        conn, index, tenant_id=tenant_id, customer_id=customer_id, text=text,
         limit=policy.lexical_candidates * (5 if filtered else 1), since=request.since, until=request.until,
         k1=policy.bm25_k1, b=policy.bm25_b,
     )  # fmt: skip
     by_id: dict[str, Candidate] = {}
     for hit in dense:
         by_id[hit.unit_id] = Candidate(unit_id=hit.unit_id, unit_type=hit.unit_type, cosine=hit.score)
-    for row in lexical:
-        unit_id = str(row["id"])
-        cand = by_id.setdefault(unit_id, Candidate(unit_id=unit_id, unit_type=row["unit_type"]))
-        cand.bm25 = float(row["score"])
+    for hit in lexical:
+        cand = by_id.setdefault(hit.unit_id, Candidate(unit_id=hit.unit_id, unit_type=hit.unit_type))
+        cand.bm25 = hit.score
     fused = reciprocal_rank_fusion(
-        [([h.unit_id for h in dense], policy.dense_weight), ([str(r["id"]) for r in lexical], policy.lexical_weight)],
+        [([h.unit_id for h in dense], policy.dense_weight), ([h.unit_id for h in lexical], policy.lexical_weight)],
         k=policy.rrf_k,
     )
     for unit_id, score in fused.items():
@@ -158,28 +197,26 @@ def _candidates(
 
 
 def _with_answers(
-    conn: Connection, index: VectorIndex, query_vector: np.ndarray, tenant_id: str, customer_id: str,
-    candidates: list[Candidate], rows: dict[str, dict[str, Any]], vectors: dict[str, np.ndarray],
-    request: RecallRequest, policy: RecallPolicy,
+    source: CandidateRows, index: VectorIndex, query_vector: np.ndarray, candidates: list[Candidate],
+    vectors: dict[str, np.ndarray], request: RecallRequest, policy: RecallPolicy,
 ) -> list[Candidate]:  # fmt: skip
     """The customer's reply to a matching agent turn inherits part of its score: a question
     ("what kind of jobs are you thinking of?") matches the query, the answer carries the
-    evidence in words of its own. Rows and vectors of new candidates are added in place."""
+    evidence in words of its own. Facts and vectors of new candidates are added in place."""
     by_id = {c.unit_id: c for c in candidates}
     parents: dict[str, Candidate] = {}
     for c in sorted(candidates, key=lambda c: c.fused, reverse=True)[: policy.answer_pool]:
-        row = rows[c.unit_id]
-        if c.unit_type == "segment" and row["role"] == "agent":
-            next_id = str(episodes_repo.unit_id(str(row["interaction_id"]), "segment", int(row["position"]) + 1))
-            parents.setdefault(next_id, c)
-    missing = [u for u in parents if u not in rows]
+        fact = source.facts[c.unit_id]
+        if c.unit_type == "segment" and fact.kind == "agent_turn" and fact.reply_id is not None:
+            parents.setdefault(fact.reply_id, c)
+    missing = [u for u in parents if u not in source.facts]
     if missing:
-        rows.update(units.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=missing))
-        vectors.update(index.vectors(tenant_id=tenant_id, customer_id=customer_id, ids=missing))
+        source.load_facts((u, "segment") for u in missing)
+        vectors.update(index.vectors(tenant_id=source.tenant_id, customer_id=source.customer_id, ids=missing))
     q = np.asarray(query_vector, dtype=np.float32)
     for reply_id, parent in parents.items():
-        reply = rows.get(reply_id)
-        if reply is None or reply["role"] != "customer":
+        reply = source.facts.get(reply_id)
+        if reply is None or reply.kind != "utterance":  # the customer's own turn
             continue
         cand = by_id.get(reply_id)
         if cand is None:
@@ -194,38 +231,23 @@ def _with_answers(
     return candidates
 
 
-def _load_rows(
-    conn: Connection, tenant_id: str, customer_id: str, candidates: list[Candidate]
-) -> dict[str, dict[str, Any]]:
-    """Postgres is the truth: a unit deleted or superseded since the index saw it is absent here."""
-    obs_ids = [c.unit_id for c in candidates if c.unit_type == "observation"]
-    unit_ids = [c.unit_id for c in candidates if c.unit_type != "observation"]
-    rows: dict[str, dict[str, Any]] = {}
-    if obs_ids:
-        rows.update(observations_repo.fetch_with_sources(conn, tenant_id=tenant_id, customer_id=customer_id,
-                                                         ids=obs_ids))  # fmt: skip
-    if unit_ids:
-        rows.update(units.fetch_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=unit_ids))
-    return rows
-
-
-def _passes_filters(row: dict[str, Any], cand: Candidate, request: RecallRequest) -> bool:
+def _passes_filters(fact: UnitFacts, cand: Candidate, request: RecallRequest) -> bool:
     if request.types and cand.unit_type not in request.types:
         return False
-    if request.kinds and item_builder.kind_of(row, cand.unit_type) not in request.kinds:
+    if request.kinds and fact.kind not in request.kinds:
         return False
-    if request.since and row["observed_at"] < request.since:
+    if request.since and fact.observed_at < request.since:
         return False
-    return not (request.until and row["observed_at"] > request.until)
+    return not (request.until and fact.observed_at > request.until)
 
 
 def _prioritise(
-    candidates: list[Candidate], rows: dict[str, dict[str, Any]], request: RecallRequest, policy: RecallPolicy
+    candidates: list[Candidate], facts: dict[str, UnitFacts], request: RecallRequest, policy: RecallPolicy
 ) -> None:
     now = request.as_of or datetime.now(UTC)
     weights = {"agent_turn": policy.agent_weight, "summary": policy.summary_weight}
     for c in candidates:
-        kind = "observation" if c.unit_type == "observation" else item_builder.kind_of(rows[c.unit_id], c.unit_type)
+        kind = "observation" if c.unit_type == "observation" else facts[c.unit_id].kind
         c.fused *= policy.observation_weight if kind == "observation" else weights.get(kind, 1.0)
     temporal = is_temporal(request.query)
     apply_time_priors(

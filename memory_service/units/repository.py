@@ -7,6 +7,8 @@ million) against microseconds for the binary one.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -20,12 +22,21 @@ CUSTOMER_UNITS = (
     "UNION ALL SELECT id, unit_type, embedding FROM episodes WHERE customer_id = %(c)s AND tenant_id = %(t)s"
 )
 
+# Every unit's vector and, for the in-process lexical index (index/lexical.py), its lexemes from
+# the stored tsv with their position counts (tf), its kind (recall/items.kind_of in SQL) and, for
+# segments, where it sits in its interaction.
 _VECTORS = (
-    "SELECT tenant_id, customer_id, id, unit_type, embedding FROM ("
-    " SELECT tenant_id, customer_id, id, 'observation' AS unit_type, embedding FROM observations"
+    "SELECT tenant_id, customer_id, id, unit_type, embedding, kind, observed_at, interaction_id, position, "
+    " tsvector_to_array(tsv) AS lexemes,"
+    " ARRAY(SELECT coalesce(array_length(x.positions, 1), 1) FROM unnest(tsv) x) AS tfs FROM ("
+    " SELECT tenant_id, customer_id, id, 'observation' AS unit_type, embedding, kind, observed_at,"
+    "  NULL::uuid AS interaction_id, NULL::integer AS position, tsv FROM observations"
     "  WHERE status = 'active' {cond}"
     " UNION ALL"
-    " SELECT tenant_id, customer_id, id, unit_type, embedding FROM episodes WHERE true {cond}"
+    " SELECT tenant_id, customer_id, id, unit_type, embedding,"
+    "  CASE WHEN unit_type = 'summary' THEN 'summary' WHEN role = 'customer' THEN 'utterance'"
+    "   WHEN role = 'agent' THEN 'agent_turn' ELSE role END, observed_at,"
+    "  interaction_id, position, tsv FROM episodes WHERE true {cond}"
     ") u ORDER BY tenant_id, customer_id"
 )
 
@@ -73,7 +84,7 @@ units AS (
     SELECT e.id, e.unit_type, e.tsv, e.observed_at FROM episodes e
     WHERE e.customer_id = %(c)s AND e.tenant_id = %(t)s
     UNION ALL
-    SELECT o.id, 'observation', to_tsvector('english', o.text), o.observed_at FROM observations o
+    SELECT o.id, 'observation', o.tsv, o.observed_at FROM observations o
     WHERE o.customer_id = %(c)s AND o.tenant_id = %(t)s AND o.status = 'active'
 ),
 stats AS (SELECT count(*) AS n, greatest(avg(length(tsv)), 1) AS avgdl FROM units),
@@ -114,3 +125,34 @@ def lexical_search(
     params = {"q": query, "c": customer_id, "t": tenant_id, "limit": limit, "since": since, "until": until,
               "k1": k1, "b": b}
     return conn.execute(sql, params).fetchall()  # type: ignore[arg-type, return-value]
+
+
+class _LexemeCache:
+    """Query text -> Postgres lexemes, least recently used dropped first (the parser is stable)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[str, list[str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection, text: str) -> list[str]:
+        with self._lock:
+            found = self._items.get(text)
+            if found is not None:
+                self._items.move_to_end(text)
+                return found
+        rows: list[Any] = conn.execute("SELECT tsvector_to_array(to_tsvector('english', %s)) AS x", (text,)).fetchall()
+        lexemes = list(rows[0]["x"])
+        with self._lock:
+            self._items[text] = lexemes
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return lexemes
+
+
+_lexemes = _LexemeCache()
+
+
+def query_lexemes(conn: Connection, text: str) -> list[str]:
+    """The query's lexemes exactly as the BM25 SQL sees them (to_tsvector 'english'), cached."""
+    return _lexemes.get(conn, text)
