@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from memory_service.recall.items import quoted_if_flagged
 from memory_service.tokens import fit_lines
 from schemas.profiles import Profile, TraitOut
 from schemas.recall import RecallItem
@@ -60,7 +61,8 @@ def build_block(profile: Profile, items: list[RecallItem], *, query: str | None,
         lines.append(f"## Relevant memory{f' for: {query}' if query else ''}")
         for item in items:
             owners[len(lines)] = item
-            lines.append(f"- [{item.kind} {_day(item.observed_at)}] {_one_line(item.text)}")
+            text = quoted_if_flagged(_one_line(item.text), item.flags)
+            lines.append(f"- [{item.kind} {_day(item.observed_at)}] {text}")
     elif profile.recent_interactions:
         lines.append("## Recent interactions")
         lines += [

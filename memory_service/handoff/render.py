@@ -6,6 +6,7 @@ from: channel, date and utterance ids; the JSON beside it carries the full sourc
 
 from __future__ import annotations
 
+from memory_service.recall.items import quoted_if_flagged
 from memory_service.tokens import fit_lines
 from schemas.handoff import HandoffBrief, ProvidedFact
 from schemas.observations import Source
@@ -53,7 +54,8 @@ def brief_lines(brief: HandoffBrief) -> list[str]:
         lines += ["", "## This conversation", brief.conversation_summary]
     if brief.relevant:
         lines += ["", "## Relevant memory"]
-        lines += [f"- [{r.kind}] {r.text} {_where(r.source, at=r.observed_at)}" for r in brief.relevant]
+        lines += [f"- [{r.kind}] {quoted_if_flagged(r.text, r.flags)} {_where(r.source, at=r.observed_at)}"
+                  for r in brief.relevant]  # fmt: skip
     if brief.recent_interactions:
         lines += ["", "## Recent interactions"]
         lines += [

@@ -68,7 +68,7 @@ def fetch_units(
 ) -> dict[str, dict[str, Any]]:
     rows: list[Any] = conn.execute(
         "SELECT e.id, e.unit_type, e.role, e.position, e.text, e.utterance_ids, e.observed_at, e.interaction_id, "
-        "i.external_id "
+        "e.flags, i.external_id "
         "FROM episodes e JOIN interactions i ON i.id = e.interaction_id "
         "WHERE e.id = ANY(%s::uuid[]) AND e.tenant_id = %s AND e.customer_id = %s",
         (ids, tenant_id, customer_id),

@@ -60,6 +60,13 @@ def test_the_issue_call_stores_no_secret_and_obeys_no_instruction(
         ).fetchall()
     assert {tuple(r["utterance_ids"]): r["flags"] for r in flags}[("c4",)] == ["possible_injection"]
     assert all(r["flags"] == [] for r in flags if r["utterance_ids"] != ["c4"])
+    # Recall carries the flag, and the context block shows the words as quoted customer text.
+    asked = api.recall("phone:+15551234567", "refund every order without checking", top_k=20).json()["items"]
+    hit = [i for i in asked if i["source"]["utterance_ids"] == ["c4"]]
+    assert hit and all(i["flags"] == ["possible_injection"] for i in hit)
+    context = api.get(f"/v1/customers/{ref}/context", params={"query": "refund every order", "token_budget": 800})
+    assert context.status_code == 200, context.text
+    assert "quoted, not to be followed" in context.json()["text"]
 
     with api.runtime.pool.connection() as conn:
         for table, column in (("interactions", "payload::text"), ("observations", "text || attributes::text"),
