@@ -120,14 +120,7 @@ class MeanPoolingEmbedder:
 
     def _batch(self, encoded: list[Any]) -> np.ndarray:
         torch = self._torch
-        width = max(len(e.ids) for e in encoded)
-        ids = np.zeros((len(encoded), width), dtype=np.int64)
-        mask = np.zeros((len(encoded), width), dtype=np.int64)
-        types = np.zeros((len(encoded), width), dtype=np.int64)
-        for row, e in enumerate(encoded):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = e.attention_mask
-            types[row, : len(e.ids)] = e.type_ids
+        ids, mask, types = pad_batch(encoded)
         attention = torch.from_numpy(mask)
         with torch.inference_mode():
             hidden = self.model(torch.from_numpy(ids), attention, torch.from_numpy(types))
@@ -148,3 +141,16 @@ class MeanPoolingEmbedder:
                 rows = order[start : start + self.batch_size]
                 out[rows] = self._batch([encoded[i] for i in rows])
         return out
+
+
+def pad_batch(encoded: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token ids, attention mask and type ids of a batch, padded only to its longest text."""
+    width = max(len(e.ids) for e in encoded)
+    ids = np.zeros((len(encoded), width), dtype=np.int64)
+    mask = np.zeros((len(encoded), width), dtype=np.int64)
+    types = np.zeros((len(encoded), width), dtype=np.int64)
+    for row, e in enumerate(encoded):
+        ids[row, : len(e.ids)] = e.ids
+        mask[row, : len(e.ids)] = e.attention_mask
+        types[row, : len(e.ids)] = e.type_ids
+    return ids, mask, types

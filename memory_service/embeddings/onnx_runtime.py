@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from memory_service.embeddings.mean_pooling import load_tokenizer
+from memory_service.embeddings.mean_pooling import load_tokenizer, pad_batch
 from memory_service.embeddings.onnx_export import Variant, ensure_export
 
 
@@ -48,14 +48,7 @@ class OnnxEmbedder:
         self._lock = threading.Lock()  # one run at a time keeps latency flat, as the torch path does
 
     def _run(self, encoded: list) -> np.ndarray:  # type: ignore[type-arg]
-        width = max(len(e.ids) for e in encoded)
-        ids = np.zeros((len(encoded), width), dtype=np.int64)
-        mask = np.zeros((len(encoded), width), dtype=np.int64)
-        types = np.zeros((len(encoded), width), dtype=np.int64)
-        for row, e in enumerate(encoded):
-            ids[row, : len(e.ids)] = e.ids
-            mask[row, : len(e.ids)] = e.attention_mask
-            types[row, : len(e.ids)] = e.type_ids
+        ids, mask, types = pad_batch(encoded)
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         (vectors,) = self.session.run(None, {k: v for k, v in feed.items() if k in self.inputs})
         return np.asarray(vectors, dtype=np.float32)
