@@ -101,10 +101,13 @@ def up(
     url = f"http://{host}:{port}"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     (settings.data_dir / "service.json").write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    command = [sys.executable, "-m", "memory_service.cli", "worker", "--concurrency", str(concurrency)]
-    large = settings.large_interaction_utterances > 0
-    watcher = _supervise(handles, url, [command + ["--queues", "main"], command + ["--queues", "large"]] if large
-                         else [command])  # fmt: skip
+    command = [sys.executable, "-m", "memory_service.cli", "worker"]
+    main = command + ["--concurrency", str(concurrency)]
+    # One process for the large queue whatever --concurrency says: its tasks are rare and long,
+    # and each worker process holds its own copy of the models.
+    large = command + ["--concurrency", "1", "--queues", "large"]
+    watcher = _supervise(handles, url, [main + ["--queues", "main"], large]
+                         if settings.large_interaction_utterances > 0 else [main])  # fmt: skip
     # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so cleanup runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     typer.echo(f"memory-service on {url} (data: {settings.data_dir}); the worker starts once the API is ready",
