@@ -85,18 +85,27 @@ def worker_kills(svc: UpService, n: int, kills: int = 3) -> FaultResult:
     return result
 
 
+def _kill_while_posting(
+    svc: UpService, client: Client, result: FaultResult, ids: list[str], component: str
+) -> tuple[threading.Thread, float]:
+    """Post the payloads in the background (ids collected into `ids`) and SIGKILL `component`
+    once a third of them are posted; returns the poster and when the kill happened."""
+    poster = threading.Thread(target=lambda: ids.extend(_post_all(client, result.payloads, pause=0.3)))
+    poster.start()
+    while len(ids) < len(result.payloads) // 3:
+        time.sleep(0.05)
+    started = time.monotonic()
+    svc.kill(component)
+    result.kills = 1
+    return poster, started
+
+
 def redis_kill(svc: UpService, n: int) -> FaultResult:
     """SIGKILL Redis a third of the way through posting n interactions."""
     result, client = FaultResult("redis SIGKILL while posting"), Client(svc.url)
     result.payloads = [interaction("rk", i, phone=phone(2, i)) for i in range(n)]
     ids: list[str] = []
-    poster = threading.Thread(target=lambda: ids.extend(_post_all(client, result.payloads, pause=0.3)))
-    poster.start()
-    while len(ids) < n // 3:
-        time.sleep(0.05)
-    started = time.monotonic()
-    svc.kill("redis")
-    result.kills = 1
+    poster, started = _kill_while_posting(svc, client, result, ids, "redis")
     poster.join()
     result.ids = ids
     result.recover_s = _until(lambda: svc.wait_ready(timeout=120) is not None, started)
@@ -109,13 +118,7 @@ def postgres_kill(svc: UpService, n: int) -> FaultResult:
     result, client, reader = FaultResult("postgres SIGKILL (post+recall)"), Client(svc.url), Client(svc.url)
     result.payloads = [interaction("pk", i, phone=phone(3, i)) for i in range(n)]
     ids: list[str] = []
-    poster = threading.Thread(target=lambda: ids.extend(_post_all(client, result.payloads, pause=0.3)))
-    poster.start()
-    while len(ids) < n // 3:
-        time.sleep(0.05)
-    started = time.monotonic()
-    svc.kill("postgres")
-    result.kills = 1
+    poster, started = _kill_while_posting(svc, client, result, ids, "postgres")
     recovered = None
     while recovered is None and time.monotonic() - started < 120:
         code = reader.once("POST", f"/v1/customers/phone:{phone(3, 0)}/recall", json={"query": "order"})

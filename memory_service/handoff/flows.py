@@ -26,7 +26,7 @@ from memory_service.profiles.service import get_profile
 from memory_service.recall.flows import recall_for_customer
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
-from memory_service.redaction import Redaction, parse_patterns
+from memory_service.redaction import Redaction
 from memory_service.tenants.service import Tenant
 from schemas.handoff import HandoffBrief, HandoffIdentity, HandoffRequest, RecentInteraction
 from schemas.interactions import UtteranceIn, number_utterances
@@ -40,12 +40,10 @@ RELEVANT = 5
 def handoff_brief(
     conn: Connection, *, tenant: Tenant, customer_ref: str, request: HandoffRequest, settings: Settings,
     index: VectorIndex, embed_query: Callable[[str], np.ndarray], policy: RecallPolicy,
-    reranker: Reranker | None = None,
+    reranker: Reranker | None = None, redaction: Redaction = Redaction(),
 ) -> HandoffBrief:  # fmt: skip
     country = settings.default_phone_country_code
     customer_id = resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country)
-    redaction = Redaction(tenant.redaction_policy or settings.redaction_policy,
-                          tuple(parse_patterns(settings.redaction_patterns)))
     row, utterances = _conversation(conn, tenant=tenant, customer_id=customer_id, request=request,
                                     redaction=redaction)  # fmt: skip
     channel = row["channel"] if row else "other"
