@@ -39,13 +39,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import cc_bulk  # noqa: E402
 import cc_cutoff  # noqa: E402
 import cc_dataset  # noqa: E402
 import cc_mem0  # noqa: E402
 import cc_quality  # noqa: E402
 import cc_report  # noqa: E402
 from cc_service import NextRequest, Service, count_units, ingest, load, recall, rss_mb  # noqa: E402
-from service_harness import percentile  # noqa: E402
+from service_harness import BOOTSTRAP_KEY, percentile  # noqa: E402
 
 BUCKETS = ("<=100", "~1,000", "~10,000")
 PREFIXES = ["", "Customer asks: ", "Quick question, ", "Can you check: ", "Agent note: ", "Follow-up: ",
@@ -85,15 +86,20 @@ def build_mem0(data_dir: Path, sizes: dict[str, int]) -> dict[str, float]:
     shutil.rmtree(data_dir / "mem0", ignore_errors=True)  # a partial earlier attempt
     memory = cc_mem0.open_memory(data_dir / "mem0")
     with cc_mem0.assert_no_network() as attempts:
+        # The same first 300 characters the service's bulk-loaded units are embedded over (all but
+        # the long LongMemEval answers are shorter anyway), so both systems hold the same vectors.
         added = cc_mem0.add_all(memory, {c.ref: c.interactions for c in customers},
-                                lambda texts: model.encode(texts, batch_size=32))  # fmt: skip
+                                lambda texts: model.encode([t[: cc_bulk.EMBED_CHARS] for t in texts], batch_size=32))  # fmt: skip
     added["network_attempts"] = len(attempts)
     (data_dir / "mem0.json").write_text(json.dumps(added))
     print(f"mem0 add: {added}", file=sys.stderr)
     return added
 
 
-def ingest_service(args: argparse.Namespace, data_dir: Path, db_url: str, payloads: list[Any]) -> dict[str, Any]:
+def ingest_service(
+    args: argparse.Namespace, data_dir: Path, db_url: str, payloads: list[Any], bulk: list[cc_dataset.Customer]
+) -> dict[str, Any]:
+    """POST `payloads` through the service; then write the `bulk` customers straight in (cc_bulk)."""
     ingested = data_dir / "ingested.json"  # the slow part, kept if a later step fails
     if ingested.exists():
         return dict(json.loads(ingested.read_text()))
@@ -104,6 +110,11 @@ def ingest_service(args: argparse.Namespace, data_dir: Path, db_url: str, payloa
         time.sleep(3)  # the index follows the change feed
     finally:
         service.stop()
+    if bulk:
+        from memory_service.config import Settings
+        from memory_service.embeddings.factory import build_embedder
+
+        stats["bulk"] = cc_bulk.load_bulk(db_url, bulk, build_embedder(Settings()).embed, api_key=BOOTSTRAP_KEY)
     ingested.write_text(json.dumps(stats))
     print(f"ingestion: {stats}", file=sys.stderr)
     return stats
@@ -118,7 +129,8 @@ def build_data(args: argparse.Namespace, data_dir: Path, db_url: str) -> dict[st
     if args.parallel_build and not args.skip_mem0 and not (data_dir / "mem0.json").exists():
         beside = multiprocessing.get_context("spawn").Process(target=build_mem0, args=(data_dir, sizes), daemon=True)
         beside.start()
-    stats = ingest_service(args, data_dir, db_url, interleaved(customers))
+    bulk = [c for c in customers if c.plan == "big"] if args.bulk_big else []
+    stats = ingest_service(args, data_dir, db_url, interleaved([c for c in customers if c not in bulk]), bulk)
     if (data_dir / "cutoff.json").exists():  # cut short: mem0 gets only what the workers finished
         cut = set(json.loads((data_dir / "cutoff.json").read_text())) | cc_cutoff.unprocessed(db_url)
         (data_dir / "cutoff.json").write_text(json.dumps(sorted(cut)))
@@ -297,6 +309,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--small", type=int, default=200, help="MSC/ABCD customers with 1-4 interactions")
     ap.add_argument("--concurrency", type=int, default=2, help="worker processes while ingesting")
     ap.add_argument("--ingest-timeout", type=float, default=3600)
+    ap.add_argument("--bulk-big", action="store_true",
+                    help="write the big customers straight into Postgres (scripts/cc_bulk.py) instead of the workers")
     ap.add_argument(
         "--parallel-build",
         action="store_true",

@@ -58,9 +58,19 @@ class CustomerEntry:
     index: faiss.Index
     lexical: LexicalEntry | None = None  # postings and ranking facts, aligned with ids
     _lookup: IdLookup | None = None
+    _codes: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def raw_codes(self, dtype: type) -> np.ndarray:
+        """The stored codes as an (n, dim) array of `dtype`, a view of FAISS' own buffer (no copy:
+        an entry never changes once built, and the view lives no longer than the entry's index)."""
+        if self._codes is None:  # two racing first calls make the same view
+            codes = self.index.codes  # type: ignore[attr-defined]
+            raw = faiss.rev_swig_ptr(codes.data(), codes.size())
+            self._codes = raw.view(dtype).reshape(self.index.ntotal, -1)
+        return self._codes
 
     def positions(self, wanted: list[str]) -> list[int]:
         """Where these ids sit, without a pass over all of the customer's ids."""
@@ -199,8 +209,7 @@ class CustomerVectorIndex:
         if not positions:
             return {}
         if self.codec in _RAW_CODES:  # the codes are the vectors: read them, no per-vector decode calls
-            codes = faiss.vector_to_array(entry.index.codes)  # type: ignore[attr-defined]
-            decoded = codes.view(_RAW_CODES[self.codec]).reshape(-1, self.dim)[positions].astype(np.float32)
+            decoded = entry.raw_codes(_RAW_CODES[self.codec])[positions].astype(np.float32)
         else:
             decoded = entry.index.reconstruct_batch(np.asarray(positions, dtype=np.int64))
         return dict(zip(ids_at(entry.ids, positions), decoded, strict=True))
