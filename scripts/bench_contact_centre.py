@@ -88,8 +88,9 @@ def build_mem0(data_dir: Path, sizes: dict[str, int]) -> dict[str, float]:
     with cc_mem0.assert_no_network() as attempts:
         # The same first 300 characters the service's bulk-loaded units are embedded over (all but
         # the long LongMemEval answers are shorter anyway), so both systems hold the same vectors.
+        cut = cc_bulk.EMBED_CHARS
         added = cc_mem0.add_all(memory, {c.ref: c.interactions for c in customers},
-                                lambda texts: model.encode([t[: cc_bulk.EMBED_CHARS] for t in texts], batch_size=32))  # fmt: skip
+                                lambda texts: model.encode([t[:cut] for t in texts], batch_size=32))  # fmt: skip
     added["network_attempts"] = len(attempts)
     (data_dir / "mem0.json").write_text(json.dumps(added))
     print(f"mem0 add: {added}", file=sys.stderr)

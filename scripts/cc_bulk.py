@@ -28,8 +28,8 @@ def load_bulk(db_url: str, customers: list[Any], embed: Callable[[list[str]], np
               api_key: str) -> dict[str, float]:  # fmt: skip
     """Write every interaction of `customers` (cc_dataset.Customer) for the tenant of `api_key`."""
     import psycopg
-    from psycopg.rows import dict_row
     from pgvector.psycopg import register_vector
+    from psycopg.rows import dict_row
 
     from memory_service.episodes import service as episodes
     from memory_service.identity.service import normalized_identifiers, resolve_or_create_customer
