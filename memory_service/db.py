@@ -86,6 +86,20 @@ def transaction(pool: ConnectionPool) -> Iterator[Transaction]:
         action()
 
 
+@contextmanager
+def read_connection(pool: ConnectionPool) -> Iterator[psycopg.Connection]:
+    """A pooled connection in autocommit, for a request that only reads: every statement reads
+    committed data as READ COMMITTED would inside a transaction, without the BEGIN and COMMIT
+    round trips (two of recall's few). Handed back to the pool in its usual mode."""
+    with pool.connection() as conn:
+        conn.autocommit = True
+        try:
+            yield conn
+        finally:
+            if not conn.closed:
+                conn.autocommit = False
+
+
 def wait_for_database(url: str, *, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while True:

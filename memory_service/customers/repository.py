@@ -90,6 +90,15 @@ def find_customer_by_identifier(conn: Connection, *, tenant_id: str, type_: str,
     return None if row is None else str(row["customer_id"])
 
 
+def customer_by_identifier(conn: Connection, *, tenant_id: str, type_: str, value: str) -> dict[str, Any] | None:
+    """The customer row an identifier belongs to (id, merged_into, display_name), in one query."""
+    return conn.execute(  # type: ignore[return-value]
+        "SELECT c.id, c.merged_into, c.display_name FROM customer_identifiers ci JOIN customers c "
+        "ON c.id = ci.customer_id WHERE ci.tenant_id = %s AND ci.type = %s AND ci.value = %s AND c.tenant_id = %s",
+        (tenant_id, type_, value, tenant_id),
+    ).fetchone()
+
+
 def display_name(conn: Connection, *, tenant_id: str, customer_id: str) -> str | None:
     row: Any = conn.execute(
         "SELECT display_name FROM customers WHERE id = %s AND tenant_id = %s", (customer_id, tenant_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from psycopg import Connection
+from psycopg import Connection, Cursor
 from psycopg.types.json import Jsonb
 
 # One row per observation with its sources aggregated oldest first.
@@ -162,13 +162,24 @@ def redirect_successor(conn: Connection, *, from_id: Any, into_id: Any) -> None:
 def fetch_with_sources(
     conn: Connection, *, tenant_id: str, customer_id: str, ids: list[str], active_only: bool = True
 ) -> dict[str, dict[str, Any]]:
+    cursor = query_with_sources(conn, tenant_id=tenant_id, customer_id=customer_id, ids=ids, active_only=active_only)
+    return by_id(cursor.fetchall())
+
+
+def query_with_sources(
+    conn: Connection, *, tenant_id: str, customer_id: str, ids: list[str], active_only: bool = True
+) -> Cursor[Any]:
+    """The query of fetch_with_sources, sent but not yet read (a pipeline can send another first)."""
     status_clause = " AND o.status = 'active'" if active_only else ""
-    rows: list[Any] = conn.execute(
+    return conn.execute(
         SELECT_WITH_SOURCES
         + " WHERE o.id = ANY(%s::uuid[]) AND o.tenant_id = %s AND o.customer_id = %s"
         + status_clause,
         (ids, tenant_id, customer_id),
-    ).fetchall()
+    )
+
+
+def by_id(rows: list[Any]) -> dict[str, dict[str, Any]]:
     return {str(r["id"]): r for r in rows}
 
 

@@ -8,8 +8,7 @@ from collections.abc import Callable
 import numpy as np
 from psycopg import Connection
 
-from memory_service.customers import repository as customers_repo
-from memory_service.identity.service import resolve_customer_ref
+from memory_service.identity.service import resolve_customer
 from memory_service.index.base import VectorIndex
 from memory_service.metrics import RECALL_ITEMS
 from memory_service.profiles.service import get_profile
@@ -23,8 +22,7 @@ def recall_for_customer(
     embed_query: Callable[[str], np.ndarray], policy: RecallPolicy, reranker: Reranker | None = None,
     country_code: str = "1",
 ) -> RecallResponse:  # fmt: skip
-    customer_id = resolve_customer_ref(conn, tenant_id=tenant_id, ref=customer_ref, country_code=country_code)
-    name = customers_repo.display_name(conn, tenant_id=tenant_id, customer_id=customer_id)
+    customer_id, name = resolve_customer(conn, tenant_id=tenant_id, ref=customer_ref, country_code=country_code)
     answer = recall(
         conn,
         index=index,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from memory_service.api.deps import ConnDep, ReadTenantDep, RuntimeDep
+from memory_service.api.deps import ReadTenantDep, RuntimeDep
 from memory_service.api.errors import ERROR_RESPONSES
 from memory_service.api.examples import RECALL_REQUEST, RECALL_RESPONSE, example
+from memory_service.db import read_connection
 from memory_service.recall.flows import recall_for_customer
 from schemas.recall import RecallRequest, RecallResponse
 
@@ -20,10 +21,13 @@ router = APIRouter(prefix="/v1/customers", tags=["recall"], responses=ERROR_RESP
     openapi_extra={"requestBody": {"content": {"application/json": {"example": RECALL_REQUEST}}}},
 )
 def recall_memory(
-    customer_ref: str, request: RecallRequest, tenant: ReadTenantDep, conn: ConnDep, runtime: RuntimeDep
+    customer_ref: str, request: RecallRequest, tenant: ReadTenantDep, runtime: RuntimeDep
 ) -> RecallResponse:
-    return recall_for_customer(
-        conn, tenant_id=tenant.id, customer_ref=customer_ref, request=request, index=runtime.index,
-        embed_query=runtime.embedder.embed_query, policy=runtime.recall_policy, reranker=runtime.reranker,
-        country_code=runtime.settings.default_phone_country_code,
-    )  # fmt: skip
+    # Read-only: an autocommit connection taken in this thread (no transaction dependency, whose
+    # enter and exit would each hop to a worker thread, and no BEGIN/COMMIT round trips).
+    with read_connection(runtime.pool) as conn:
+        return recall_for_customer(
+            conn, tenant_id=tenant.id, customer_ref=customer_ref, request=request, index=runtime.index,
+            embed_query=runtime.embedder.embed_query, policy=runtime.recall_policy, reranker=runtime.reranker,
+            country_code=runtime.settings.default_phone_country_code,
+        )  # fmt: skip

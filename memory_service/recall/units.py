@@ -87,12 +87,18 @@ class CandidateRows:
         self._read.update(u for u, _ in wanted)
         obs_ids = [u for u, t in wanted if t == "observation"]
         unit_ids = [u for u, t in wanted if t != "observation"]
-        if obs_ids:
-            self.rows.update(observations_repo.fetch_with_sources(
-                self.conn, tenant_id=self.tenant_id, customer_id=self.customer_id, ids=obs_ids))  # fmt: skip
-        if unit_ids:
-            self.rows.update(units.fetch_units(self.conn, tenant_id=self.tenant_id, customer_id=self.customer_id,
-                                               ids=unit_ids))  # fmt: skip
+        conn, tenant, customer = self.conn, self.tenant_id, self.customer_id
+        if obs_ids and unit_ids:  # both queries in one round trip
+            with conn.pipeline():
+                obs = observations_repo.query_with_sources(conn, tenant_id=tenant, customer_id=customer, ids=obs_ids)
+                segments = units.query_units(conn, tenant_id=tenant, customer_id=customer, ids=unit_ids)
+                found = obs.fetchall() + segments.fetchall()
+            self.rows.update(observations_repo.by_id(found))
+        elif obs_ids:
+            self.rows.update(observations_repo.fetch_with_sources(conn, tenant_id=tenant, customer_id=customer,
+                                                                  ids=obs_ids))  # fmt: skip
+        elif unit_ids:
+            self.rows.update(units.fetch_units(conn, tenant_id=tenant, customer_id=customer, ids=unit_ids))
         for unit_id, unit_type in wanted:
             row = self.rows.get(unit_id)
             if row is None:

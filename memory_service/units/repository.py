@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from psycopg import Connection
+from psycopg import Connection, Cursor
 
 # One customer's units, for pgvector's exact search (%(c)s customer, %(t)s tenant).
 CUSTOMER_UNITS = (
@@ -66,14 +66,19 @@ def count_units(conn: Connection) -> int:
 def fetch_units(
     conn: Connection, *, tenant_id: str, customer_id: str, ids: list[str]
 ) -> dict[str, dict[str, Any]]:
-    rows: list[Any] = conn.execute(
+    rows: list[Any] = query_units(conn, tenant_id=tenant_id, customer_id=customer_id, ids=ids).fetchall()
+    return {str(r["id"]): r for r in rows}
+
+
+def query_units(conn: Connection, *, tenant_id: str, customer_id: str, ids: list[str]) -> Cursor[Any]:
+    """The query of fetch_units, sent but not yet read (a pipeline can send another first)."""
+    return conn.execute(
         "SELECT e.id, e.unit_type, e.role, e.position, e.text, e.utterance_ids, e.observed_at, e.interaction_id, "
         "e.flags, i.external_id "
         "FROM episodes e JOIN interactions i ON i.id = e.interaction_id "
         "WHERE e.id = ANY(%s::uuid[]) AND e.tenant_id = %s AND e.customer_id = %s",
         (ids, tenant_id, customer_id),
-    ).fetchall()
-    return {str(r["id"]): r for r in rows}
+    )
 
 
 # Okapi BM25 (k1, b) computed in SQL over one customer's units. Every unit holding a
