@@ -134,6 +134,9 @@ def _single(word: str) -> str:
     return UNITS.get(word) or TEENS.get(word) or TENS.get(word) or word
 
 
+SPOKEN_DIGIT_WORDS = frozenset([*UNITS, *TEENS, *TENS])
+
+
 def _split_local(raw: str) -> tuple[str, str]:
     """The words before 'at', back to the first cue word, as a local part, and what precedes
     them: 'my email is j dot smith' -> ('my email is ', 'j.smith')."""
@@ -144,6 +147,9 @@ def _split_local(raw: str) -> tuple[str, str]:
             break
         kept.append(token.strip(","))
     kept.reverse()
+    # A number word said on its own inside a spelled-out address is a digit: 'quinlan eight'
+    # -> 'quinlan8' (runs of them were already rewritten by _digits; 'oh' may be the letter o).
+    kept = [_single(t) if t.lower() in SPOKEN_DIGIT_WORDS else t for t in kept]
     local = re.sub(rf"\s*\b{CONNECTOR}\b\s*", lambda m: CONNECTORS[" ".join(m.group(0).split()).lower()],
                    " ".join(kept), flags=re.IGNORECASE)  # fmt: skip
     prefix = " ".join(tokens[: len(tokens) - len(kept)])

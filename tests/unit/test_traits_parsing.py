@@ -59,6 +59,7 @@ def test_the_phone_region_setting_and_the_older_country_code_agree() -> None:
     [("my email is j dot smith at gmail dot com", "my email is j.smith@gmail.com"),
      ("it's j o h n underscore doe at yahoo dot co dot uk", "it's john_doe@yahoo.co.uk"),
      ("ana dash ruiz at example dot org", "ana-ruiz@example.org"),
+     ("nikhil underscore quinlan eight at post dot example dot org", "nikhil_quinlan8@post.example.org"),
      ("five five five one two three four five six seven", "5551234567"),
      ("nine one seven double five triple seven oh one", "9175577701"),
      ("the new one is twelve elm street", "the new one is 12 elm street"),
