@@ -132,7 +132,13 @@ def _pyap_spans(text: str) -> list[tuple[int, int]]:
             # pyap may take words before the number ('one is 45 Queen Street'): start at the number.
             lead = re.search(rf"(?:{UNIT})?\d", raw, re.IGNORECASE)
             shift = lead.start() if lead else 0
-            spans.append((at + shift, at + len(raw)))
+            start, end = at + shift, at + len(raw)
+            # pyap may run on over a correction ('52 Elm Gr Leeds LS6 4PL. sorry, i meant 51 Elm
+            # Gr Leeds LS6 4PL'): a span holding two street numbers is two addresses, which the
+            # street matcher below reads one by one.
+            if len(STREET_RE.findall(text[start:end])) > 1:
+                continue
+            spans.append((start, end))
     return spans
 
 

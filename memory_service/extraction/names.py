@@ -61,6 +61,11 @@ NOT_NAMES = frozenset(
     "sorry having getting going wondering hoping moving writing texting emailing ringing checking "
     "correct right wrong flat unit apartment apt suite house number mr mrs ms miss mx dr prof sir madam".split()
 )
+# Words of a company's or team's name rather than a person's ('thanks, Lumen Energy').
+ORGANISATION_WORDS = frozenset(
+    "team support service services care customer energy bank group company co ltd inc llc plc home store shop "
+    "shops electric water gas telecom mobile insurance airline airlines hotel hotels express online".split()
+)
 OTHERS_BEFORE_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 # (text, start, end, loose): does the span read as a person's name; loose only rules out words
@@ -143,8 +148,13 @@ def _signed(text: str, is_person: PersonCheck) -> list[str]:
         words = _trim(match.group(group))
         if len(words) < 2 or len(words) != len(match.group(group).split()):
             continue
+        if ORGANISATION_WORDS & {w.lower() for w in words}:
+            continue  # 'Thanks, Lumen Energy': a company signs, or is thanked
         on_own_line = group == "name2" or "\n" in match.group("sep")
-        if on_own_line or is_person(text, match.start(group), match.end(group), False):
+        # A message that is nothing but the sign-off ('thanks, callum castellanos' by SMS) is
+        # signed as surely as a name on its own line: only words that cannot be a name are out.
+        whole_turn = not text[: match.start()].strip(" \t\n.!") and not text[match.end() :].strip()
+        if on_own_line or is_person(text, match.start(group), match.end(group), whole_turn):
             out.append(_value(words))
     return out
 

@@ -85,6 +85,11 @@ def test_addresses_are_found_with_their_town_and_postcode(text: str, expected: s
     assert [a.value for a in find_addresses(text)] == [expected]
 
 
+def test_an_address_and_its_correction_are_two_addresses() -> None:
+    said = "it's 52 Wexford Gr Leeds LS6 4PL. sorry, i meant 51 Wexford Gr Leeds LS6 4PL"
+    assert [a.value for a in find_addresses(said)] == ["52 Wexford Gr Leeds LS6 4PL", "51 Wexford Gr Leeds LS6 4PL"]
+
+
 def test_a_number_of_hours_is_no_address() -> None:
     assert find_addresses("I waited 2 hours on the street") == []
 
@@ -139,6 +144,7 @@ def test_someone_elses_details_are_not_the_customers(spacy_nlp) -> None:
     assert _traits(spacy_nlp, ("customer", "the store's number is 555 987 6543")) == []
     assert _traits(spacy_nlp, ("customer", "you can reach her at 555 987 6543")) == []
     assert _traits(spacy_nlp, ("customer", "My son's name is Tom Baker.")) == []
+    assert _traits(spacy_nlp, ("customer", "I bought it at your shop at 48 Elm Cres, Edinburgh EH9 9WP.")) == []
     assert _traits(spacy_nlp, ("customer", "My husband and I moved to 12 Elm Street, Boise, ID 83702.")) == [
         ("address", "12 Elm Street, Boise, ID 83702")
     ]
@@ -177,3 +183,7 @@ def test_names_in_sign_offs_and_after_a_title_and_surname(spacy_nlp) -> None:
     signed = "Hello,\n\nMy order is late.\n\nKind regards,\nChloé Whitfield"
     assert _traits(spacy_nlp, ("customer", signed)) == [("name", "Chloé Whitfield")]
     assert _traits(spacy_nlp, ("customer", "Hello,\n\nThanks,\nLiam")) == []  # a first name would replace the full one
+    # A message that is only the sign-off, lower case as typed on a phone; a company is no signer.
+    assert _traits(spacy_nlp, ("customer", "thanks, callum castellanos")) == [("name", "Callum Castellanos")]
+    assert _traits(spacy_nlp, ("customer", "thanks, have a good day")) == []
+    assert _traits(spacy_nlp, ("customer", "Thanks, Lumen Energy")) == []
