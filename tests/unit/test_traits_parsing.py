@@ -60,6 +60,8 @@ def test_the_phone_region_setting_and_the_older_country_code_agree() -> None:
      ("it's j o h n underscore doe at yahoo dot co dot uk", "it's john_doe@yahoo.co.uk"),
      ("ana dash ruiz at example dot org", "ana-ruiz@example.org"),
      ("nikhil underscore quinlan eight at post dot example dot org", "nikhil_quinlan8@post.example.org"),
+     ("you can email me at b dot ruiz at example dot net", "you can email me at b.ruiz@example.net"),
+     ("the new one one is 109 elm road", "the new one one is 109 elm road"),
      ("five five five one two three four five six seven", "5551234567"),
      ("nine one seven double five triple seven oh one", "9175577701"),
      ("the new one is twelve elm street", "the new one is 12 elm street"),
