@@ -155,6 +155,11 @@ def nearest_cue(
     return None
 
 
+_BARE_ACCOUNT = frozenset({"account", "acct"})
+# "the name on the account", "the number we have for your account": a detail kept on the account.
+_DETAIL_ON_ACCOUNT = re.compile(r"\b(?:on|for|under|with|to|in)\s+(?:the|your|this|my)\s+$", re.IGNORECASE)
+
+
 def asked_kinds(context: str | None) -> list[str]:
     """Kinds the previous agent utterance asked for, in the order it named them (NOT_SECRET included)."""
     if not context:
@@ -165,6 +170,8 @@ def asked_kinds(context: str | None) -> list[str]:
             cue.kind == NOT_SECRET and context[cue.start : cue.end].lower() not in _ASKABLE_IDENTIFIERS
         ):
             continue  # "sorry about the refund" is not a question about a number
+        if context[cue.start : cue.end].lower() in _BARE_ACCOUNT and _DETAIL_ON_ACCOUNT.search(context[: cue.start]):
+            continue  # "the address on the account" asks for the address, not an account number
         if cue.kind not in kinds:
             kinds.append(cue.kind)
     return kinds
