@@ -377,4 +377,7 @@ def test_a_detail_on_the_account_is_not_the_account_number() -> None:
     context = "can you confirm the address on the account"
     said = "you can reach me on plus four nine one seven zero one five oh two four two six"
     assert redact(said, context=context).text == said
+    assert redact("My number is +49 176 0150294.", context="What name is the account under?").text == (
+        "My number is +49 176 0150294."
+    )
     assert "[account number ending 5678]" in redact("it's 12345678", context="what's the account?").text
