@@ -38,6 +38,7 @@ NOT_PLACE = frozenset(
     "anymore now.".split()
 )
 MAX_TAIL_WORDS = 7
+STREET_TYPE_WORDS = frozenset(STREET_TYPES.split("|"))
 ORDINAL_NAMES = frozenset({"first", "third", "fifth", "sixth", "eighth", "ninth", "eleventh", "twelfth", "n", "s"})
 # State and province codes that are also English words ('Portland, OR 97201').
 STATE_CODES = frozenset({"or", "in", "me", "hi", "ok", "oh", "on", "de", "al", "pa", "ma", "co", "id", "la", "mo"})
@@ -80,7 +81,8 @@ def _tail_end(text: str, start: int) -> int:
         if POSTCODE_RE.match(bare) or (POSTCODE_HALF_RE.match(bare) and _next_is_half(text, start + match.end())):
             end = _after_postcode(text, start + match.end(), end)
             break
-        if token != token.rstrip(".!?;") and bare not in UNIT_WORDS:
+        abbreviated = token.endswith(".") and bare in STREET_TYPE_WORDS  # 'Juniper Hollow Rd.\nHalifax'
+        if token != token.rstrip(".!?;") and bare not in UNIT_WORDS and not abbreviated:
             break  # a sentence ends here
     return end
 

@@ -87,6 +87,11 @@ def test_addresses_are_found_with_their_town_and_postcode(text: str, expected: s
     assert [a.value for a in find_addresses(text)] == [expected]
 
 
+def test_an_abbreviated_street_type_at_a_line_end_does_not_end_the_address() -> None:
+    letter = "Please send everything to:\n73 Juniper Hollow Rd.\nHalifax, NS B3J 5Y0\nCanada"
+    assert [a.value for a in find_addresses(letter)] == ["73 Juniper Hollow Rd. Halifax, NS B3J 5Y0"]
+
+
 def test_an_address_and_its_correction_are_two_addresses() -> None:
     said = "it's 52 Wexford Gr Leeds LS6 4PL. sorry, i meant 51 Wexford Gr Leeds LS6 4PL"
     assert [a.value for a in find_addresses(said)] == ["52 Wexford Gr Leeds LS6 4PL", "51 Wexford Gr Leeds LS6 4PL"]
