@@ -366,6 +366,7 @@ def main() -> None:
         sys.exit("--dump reads examples one by one: not allowed on the held-out seed")
     scores: dict[str, SeedScore] = {}
     linkable_scores: dict[str, SeedScore] = {}
+    linkable_keys: dict[str, set[str]] = {}
     started = time.monotonic()
     for name in seeds:
         cases, stated = generate_with_stated(seed_of(name), args.customers)
@@ -378,7 +379,8 @@ def main() -> None:
             finally:
                 client.close()
         scores[name] = score_results(results)
-        linkable_scores[name] = score_results(results, {c.key for c in cases if linkable(c, stated)})
+        linkable_keys[name] = {c.key for c in cases if linkable(c, stated)}
+        linkable_scores[name] = score_results(results, linkable_keys[name])
     print_table(f"Identity traits through the service ({args.customers} customers per seed, 4 interactions each)",
                 ["metric", *scores], rows(scores))  # fmt: skip
     print_table("Linkable customers only (every interaction shares a posted or stated email/phone/CRM id with"
@@ -391,8 +393,9 @@ def main() -> None:
                     source_rows(scores))  # fmt: skip
     if args.dump:
         with args.dump.open("w") as out:
-            for score in scores.values():
+            for name, score in scores.items():
                 for miss in score.misses:
+                    miss = {**miss, "linkable": miss["case"] in linkable_keys[name]}
                     out.write(json.dumps(miss, ensure_ascii=False) + "\n")
     print(f"\n({time.monotonic() - started:.0f}s)", file=sys.stderr)
 
