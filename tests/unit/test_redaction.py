@@ -381,3 +381,10 @@ def test_a_detail_on_the_account_is_not_the_account_number() -> None:
         "My number is +49 176 0150294."
     )
     assert "[account number ending 5678]" in redact("it's 12345678", context="what's the account?").text
+
+
+def test_a_phone_in_international_format_is_no_card() -> None:
+    """'+44 (0)7700 900973' has 13 digits that may pass Luhn by chance; the '+' makes it a phone."""
+    signed = "Rosalind Lindqvist\nMob: +44 (0)7700 900973"
+    assert redact(signed).text == signed
+    assert "[card ending 1111]" in redact("my card is 4111 1111 1111 1111").text
