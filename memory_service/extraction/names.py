@@ -25,12 +25,15 @@ STRONG_CUE_RE = re.compile(
     rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
     rf"it's spelled|surname is|name (?:on|for|under) (?:the|my|this) (?:\w+ )?(?:is|'s)|"
     rf"(?:put|book|file|place) (?:it|this|that|them|the \w+) under|(?:it'?s|it is|that'?s) under|"
-    rf"name\b[^.?!]{{0,40}}?\bfrom {NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}} to)\s*[:,]?\s+{CANDIDATE}",
+    rf"name\b[^.?!]{{0,40}}?\bfrom {NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,4}} to)\s*[:,]?\s+{CANDIDATE}",
     re.IGNORECASE,
 )
+I_AM_RE = re.compile(r"^\W*(?:i'?m|i am)\s", re.IGNORECASE)
 WEAK_CUE_RE = re.compile(rf"\b(?:i'?m|i am|this is|it'?s|it is|yes it'?s|that'?s)\s+{CANDIDATE}", re.IGNORECASE)
 AFTER_CUE_RE = re.compile(
-    rf"^\W*(?:(?:hi|hello|hey|yes|yeah|uh+|um+|er|oh|so|ok(?:ay)?)\W+)*{CANDIDATE}\s+(?:speaking|here)\b", re.IGNORECASE
+    rf"^\W*(?:(?:hi|hello|hey|yes|yeah|uh+|um+|er|oh|so|ok(?:ay)?)\W+)*(?:(?:i'?m|i am|this is|it'?s)\s+)?"
+    rf"{CANDIDATE}\s+(?:speaking|here)\b",
+    re.IGNORECASE,
 )
 FIRST_LAST_RE = re.compile(
     rf"\bfirst name(?: is|'s)?[:,]?\s+(?P<first>{NAME_TOKEN})[\s,]+(?:and\s+)?(?:my\s+)?"
@@ -134,7 +137,10 @@ def find_names(text: str, *, is_person: PersonCheck, asked: bool = False) -> lis
             end = start + len(" ".join(words))
             if not strong and not asked and len(words) < 2:
                 continue  # 'thanks, this is Liam' later must not replace the full name given before
-            if strong or is_person(text, start, end, asked):
+            # 'I'm Beatriz Mbeki' typed with capitals: one introducing themself by a place's name
+            # is rarer than the small model reading a rare name as a place (GPE).
+            introduced = bool(I_AM_RE.search(match.group(0))) and len(words) >= 2 and _capitalised(words)
+            if strong or is_person(text, start, end, asked or introduced):
                 out.append(_value(words))
     return list(dict.fromkeys(out))
 

@@ -208,7 +208,8 @@ EMAIL_CUE_RE = re.compile(r"\b(?:e-?mail|mail|inbox)\b", re.IGNORECASE)
 
 FILLERS_RE = re.compile(r"(?<![\w'])(?:um+|uh+|uhm+|erm+|er|ah+|hmm+)(?![\w'])[,.]?\s*", re.IGNORECASE)
 # A word said twice in a row ('my my email', 'it's it's'); digits are left alone ('five five').
-REPEAT_RE = re.compile(rf"\b(?!(?:{NUMBER_WORD})\b)([a-z']+)\s+\1\b", re.IGNORECASE)
+# Whole words only: the 's' of "it's s dot abernathy" is no stutter.
+REPEAT_RE = re.compile(rf"(?<![\w'\u2019])\b(?!(?:{NUMBER_WORD})\b)([a-z']+)\s+\1\b", re.IGNORECASE)
 
 
 def fluent(text: str) -> str:

@@ -61,6 +61,7 @@ def test_the_phone_region_setting_and_the_older_country_code_agree() -> None:
      ("ana dash ruiz at example dot org", "ana-ruiz@example.org"),
      ("nikhil underscore quinlan eight at post dot example dot org", "nikhil_quinlan8@post.example.org"),
      ("you can email me at b dot ruiz at example dot net", "you can email me at b.ruiz@example.net"),
+     ("no it's s dot abernathy at example dot org", "no it's s.abernathy@example.org"),
      ("the new one one is 109 elm road", "the new one one is 109 elm road"),
      ("five five five one two three four five six seven", "5551234567"),
      ("nine one seven double five triple seven oh one", "9175577701"),
@@ -194,3 +195,10 @@ def test_names_in_sign_offs_and_after_a_title_and_surname(spacy_nlp) -> None:
     assert _traits(spacy_nlp, ("customer", "thanks, callum castellanos")) == [("name", "Callum Castellanos")]
     assert _traits(spacy_nlp, ("customer", "thanks, have a good day")) == []
     assert _traits(spacy_nlp, ("customer", "Thanks, Lumen Energy")) == []
+    # A name change with a multi-word surname; an introduction the small model reads as a place.
+    changed = "i've changed my name please update it from aoife van der berg to aoife kowalski"
+    assert _traits(spacy_nlp, ("customer", changed)) == [("name", "Aoife Kowalski")]
+    assert _traits(spacy_nlp, ("customer", "I'm Beatriz Mbeki, I think I spoke to someone")) == [
+        ("name", "Beatriz Mbeki")
+    ]
+    assert _traits(spacy_nlp, ("customer", "Hi, I'm Tom Baker here")) == [("name", "Tom Baker")]
