@@ -114,6 +114,8 @@ PRONOUN_ONE_BEFORE_RE = re.compile(
     r"current|previous|main|home|work|personal|latest)\s+$",
     re.IGNORECASE,
 )
+LETTER_O_RE = re.compile(r"o\b[\s,.\-]+", re.IGNORECASE)
+CONNECTOR_BEFORE_RE = re.compile(r"\b(?:dot|underscore|dash|hyphen)\s+$", re.IGNORECASE)
 ONE_PRONOUN_RE = re.compile(r"one\b(?:[\s,.\-]+one\b)*[\s,.\-]*", re.IGNORECASE)
 PLUS_RE = re.compile(r"\bplus\s+(?=\d{6,})", re.IGNORECASE)
 
@@ -121,6 +123,11 @@ PLUS_RE = re.compile(r"\bplus\s+(?=\d{6,})", re.IGNORECASE)
 def _digits(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
+        initial = LETTER_O_RE.match(run)
+        if initial and CONNECTOR_BEFORE_RE.search(match.string[: match.start()]):
+            # 'lindqvist dot o one nine six four': after 'dot' the 'o' is an initial, not a zero.
+            rest = run[initial.end() :]
+            return run[: initial.end()] + (_run_digits(rest) or _single(rest.strip()) if rest.strip() else rest)
         pronoun = ONE_PRONOUN_RE.match(run)
         if pronoun and PRONOUN_ONE_BEFORE_RE.search(match.string[: match.start()]):
             # 'the new one one is 109 ...' (a stutter): that 'one' is a pronoun, not a digit.

@@ -62,6 +62,7 @@ def test_the_phone_region_setting_and_the_older_country_code_agree() -> None:
      ("nikhil underscore quinlan eight at post dot example dot org", "nikhil_quinlan8@post.example.org"),
      ("you can email me at b dot ruiz at example dot net", "you can email me at b.ruiz@example.net"),
      ("no it's s dot abernathy at example dot org", "no it's s.abernathy@example.org"),
+     ("lindqvist dot o one nine six four at example dot net", "lindqvist.o1964@example.net"),
      ("the new one one is 109 elm road", "the new one one is 109 elm road"),
      ("five five five one two three four five six seven", "5551234567"),
      ("nine one seven double five triple seven oh one", "9175577701"),
