@@ -383,8 +383,8 @@ def main() -> None:
         linkable_scores[name] = score_results(results, linkable_keys[name])
     print_table(f"Identity traits through the service ({args.customers} customers per seed, 4 interactions each)",
                 ["metric", *scores], rows(scores))  # fmt: skip
-    print_table("Linkable customers only (every interaction shares a posted or stated email/phone/CRM id with"
-                " the earlier ones)", ["metric", *linkable_scores], rows(linkable_scores))  # fmt: skip
+    print_table("Linkable customers only (all their interactions connected by posted or stated emails, phones"
+                " and CRM ids)", ["metric", *linkable_scores], rows(linkable_scores))  # fmt: skip
     print_table("Linkability (from the generated identifiers only)", ["customers", *scores],
                 [["linkable", *(s.customers for s in linkable_scores.values())],
                  ["not linkable", *(scores[n].customers - linkable_scores[n].customers for n in scores)]])  # fmt: skip
