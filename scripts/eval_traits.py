@@ -28,6 +28,17 @@ fresh tenant yourself).
     python scripts/eval_traits.py --seeds dev --customers 20 --dump /tmp/misses.jsonl   # dev only
 
 The held-out seed is for the aggregate table only: --dump refuses it.
+
+Linkable customers: a customer is linkable when its interactions are connected by shared
+identifiers (interaction A and B linked when they share one; linked is transitive), counting as
+identifiers both the posted ones and the emails and phones the customer stated as their own in
+an interaction (the service links those, and merges customers whose identifiers meet). This
+is computed from the generated data only (posted identifiers, and the values the generator had
+the customer give), never from the service's answers. A customer that is not linkable has an
+interaction no identifier-based service can attach to it (a chat carrying only a CRM id never
+seen before, about a house move that states no email or phone), so it necessarily becomes a
+new customer and the traits it carries (the new address) land there. The table is printed for
+all customers (comparable with earlier rounds) and again for linkable customers only.
 """
 
 from __future__ import annotations
@@ -48,6 +59,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import phonenumbers  # noqa: E402
+from datagen import traits as datagen_traits  # noqa: E402
 from datagen.traits import HELD_OUT_SEED, TRAITS, CustomerCase, generate, seed_of  # noqa: E402
 from service_harness import print_table, running_service  # noqa: E402
 
@@ -134,6 +147,65 @@ def shown_values(profile: dict[str, Any], trait: str) -> list[str]:
     return [_as_text(v) for v in values if v not in (None, "")]
 
 
+_LINKING_TRAITS = ("email", "phone")  # stated values the service links as identifiers
+
+
+def generate_with_stated(seed: int, customers: int) -> tuple[list[CustomerCase], dict[str, set[tuple[str, str]]]]:
+    """The generated cases, and per interaction (external id) the customer's own emails and phones
+    it states: the true values each `give` of the generator was about, not a slip it corrects.
+    Observed by wrapping the generator's methods (no random draws added, so the cases are identical)."""
+    stated: dict[str, set[tuple[str, str]]] = {}
+    conv_cls = datagen_traits._Conversation
+    original_give, original_interaction = conv_cls.give, datagen_traits._interaction
+
+    def give(self: Any, trait: str, *args: Any, **kwargs: Any) -> None:
+        original_give(self, trait, *args, **kwargs)
+        if trait in _LINKING_TRAITS:
+            self.__dict__.setdefault("_stated", set()).add(
+                (trait, datagen_traits.normalise(trait, self.person.value(trait)))
+            )
+
+    def interaction(conv: Any, key: str, step: int, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        out = original_interaction(conv, key, step, *args, **kwargs)
+        stated[str(out["external_id"])] = set(conv.__dict__.get("_stated", set()))
+        return out
+
+    conv_cls.give = give  # type: ignore[method-assign]
+    datagen_traits._interaction = interaction  # type: ignore[assignment]
+    try:
+        cases = generate(seed, customers)
+    finally:
+        conv_cls.give = original_give  # type: ignore[method-assign]
+        datagen_traits._interaction = original_interaction
+    return cases, stated
+
+
+def _posted_identifier(ident: dict[str, str], region: str) -> tuple[str, str]:
+    """A posted identifier in the generator's own normal form (email lower-case, phone E.164)."""
+    type_, value = ident["type"], ident["value"]
+    if type_ == "email":
+        return type_, value.strip().lower()
+    if type_ == "phone":
+        number = phonenumbers.parse(value, region)
+        return type_, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return type_, value.strip()
+
+
+def linkable(case: CustomerCase, stated: dict[str, set[tuple[str, str]]]) -> bool:
+    """The customer's interactions form one group when two interactions that share a posted or
+    stated identifier count as linked (the service merges customers whose identifiers meet, so a
+    later interaction posting the new email with the phone still joins an earlier one that only
+    stated that email)."""
+    groups: list[set[tuple[str, str]]] = []
+    for interaction in case.interactions:
+        region = str((interaction.get("metadata") or {}).get("region") or "US")
+        own = {_posted_identifier(x, region) for x in interaction["customer"]["identifiers"]}
+        own |= stated.get(str(interaction["external_id"]), set())
+        touching = [g for g in groups if g & own]
+        groups = [g for g in groups if not g & own] + [own.union(*touching)]
+    return len(groups) == 1
+
+
 @dataclass
 class TraitScore:
     gold: int = 0
@@ -185,32 +257,53 @@ def score_case(score: SeedScore, case: CustomerCase, profile: dict[str, Any]) ->
                                  "superseded": old, "distractors": others, "phrasings": case.phrasings})  # fmt: skip
 
 
-def run_seed(client: MemoryClient, cases: list[CustomerCase], timeout: float) -> SeedScore:
-    """Posts step k of every customer, waits for all of them, then step k+1; then scores."""
-    score = SeedScore(customers=len(cases))
+@dataclass
+class CaseResult:
+    case: CustomerCase
+    profile: dict[str, Any]
+    customer_id: str
+    one_customer: bool
+    failed_interactions: int
+
+
+def run_seed(client: MemoryClient, cases: list[CustomerCase], timeout: float) -> list[CaseResult]:
+    """Posts step k of every customer, waits for all of them, then step k+1; then reads profiles."""
     posted_ids: dict[str, list[str]] = {case.key: [] for case in cases}
+    failed: dict[str, int] = {case.key: 0 for case in cases}
     deadline = time.monotonic() + timeout
     for step in range(max(len(c.interactions) for c in cases)):
         posted = [(c, client.ingest(c.interactions[step])) for c in cases if step < len(c.interactions)]
         for case, accepted in posted:
             posted_ids[case.key].append(accepted.interaction_id)
             state = client.wait(accepted.interaction_id, timeout=max(1.0, deadline - time.monotonic()), poll=0.25)
-            score.failed_interactions += state.status != "done"
-    final: dict[str, str] = {}
+            failed[case.key] += state.status != "done"
+    results = []
     for case in cases:
         try:
             profile = client.profile(case.ref).model_dump(mode="json")
         except NotFound:
             profile = {}
-        final[case.key] = str(profile.get("customer_id", ""))
+        customer_id = str(profile.get("customer_id", ""))
         # Read the owners at the end: a service may merge customers after the post answered.
         # A customer id merged into the profile's customer counts as that customer.
-        same_customer = {final[case.key], *profile.get("merged_from", [])}
+        same_customer = {customer_id, *profile.get("merged_from", [])}
         owners = {client.status(iid).customer_id for iid in posted_ids[case.key]}
-        score.one_customer += bool(final[case.key]) and owners <= same_customer
-        score_case(score, case, profile)
-    ids = [cid for cid in final.values() if cid]
-    score.merged_with_other = sum(ids.count(cid) > 1 for cid in ids)
+        results.append(CaseResult(case, profile, customer_id, bool(customer_id) and owners <= same_customer,
+                                  failed[case.key]))  # fmt: skip
+    return results
+
+
+def score_results(results: list[CaseResult], keep: set[str] | None = None) -> SeedScore:
+    """Scores the customers in `keep` (keys; all when None). "Sharing an id with another" still
+    looks at every customer of the seed."""
+    ids = [r.customer_id for r in results if r.customer_id]
+    chosen = [r for r in results if keep is None or r.case.key in keep]
+    score = SeedScore(customers=len(chosen))
+    for r in chosen:
+        score.failed_interactions += r.failed_interactions
+        score.one_customer += r.one_customer
+        score_case(score, r.case, r.profile)
+        score.merged_with_other += bool(r.customer_id) and ids.count(r.customer_id) > 1
     return score
 
 
@@ -272,26 +365,37 @@ def main() -> None:
     if args.dump and any(seed_of(s) == HELD_OUT_SEED for s in seeds):
         sys.exit("--dump reads examples one by one: not allowed on the held-out seed")
     scores: dict[str, SeedScore] = {}
+    linkable_scores: dict[str, SeedScore] = {}
+    linkable_keys: dict[str, set[str]] = {}
     started = time.monotonic()
     for name in seeds:
-        cases = generate(seed_of(name), args.customers)
+        cases, stated = generate_with_stated(seed_of(name), args.customers)
         with running_service(args.url, args.api_key, concurrency=args.concurrency,
                              extra_env={"MEMORY_LOG_JSON": "false"}) as (url, key):  # fmt: skip
             print(f"seed {name}: {len(cases)} customers on {url}", file=sys.stderr)
             client = MemoryClient(url, key, timeout=60)
             try:
-                scores[name] = run_seed(client, cases, args.timeout)
+                results = run_seed(client, cases, args.timeout)
             finally:
                 client.close()
+        scores[name] = score_results(results)
+        linkable_keys[name] = {c.key for c in cases if linkable(c, stated)}
+        linkable_scores[name] = score_results(results, linkable_keys[name])
     print_table(f"Identity traits through the service ({args.customers} customers per seed, 4 interactions each)",
                 ["metric", *scores], rows(scores))  # fmt: skip
+    print_table("Linkable customers only (all their interactions connected by posted or stated emails, phones"
+                " and CRM ids)", ["metric", *linkable_scores], rows(linkable_scores))  # fmt: skip
+    print_table("Linkability (from the generated identifiers only)", ["customers", *scores],
+                [["linkable", *(s.customers for s in linkable_scores.values())],
+                 ["not linkable", *(scores[n].customers - linkable_scores[n].customers for n in scores)]])  # fmt: skip
     if args.by_source:
         print_table("Recall by how the current value was last given (hits/gold)", ["source", *scores],
                     source_rows(scores))  # fmt: skip
     if args.dump:
         with args.dump.open("w") as out:
-            for score in scores.values():
+            for name, score in scores.items():
                 for miss in score.misses:
+                    miss = {**miss, "linkable": miss["case"] in linkable_keys[name]}
                     out.write(json.dumps(miss, ensure_ascii=False) + "\n")
     print(f"\n({time.monotonic() - started:.0f}s)", file=sys.stderr)
 

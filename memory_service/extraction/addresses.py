@@ -38,6 +38,7 @@ NOT_PLACE = frozenset(
     "anymore now.".split()
 )
 MAX_TAIL_WORDS = 7
+STREET_TYPE_WORDS = frozenset(STREET_TYPES.split("|"))
 ORDINAL_NAMES = frozenset({"first", "third", "fifth", "sixth", "eighth", "ninth", "eleventh", "twelfth", "n", "s"})
 # State and province codes that are also English words ('Portland, OR 97201').
 STATE_CODES = frozenset({"or", "in", "me", "hi", "ok", "oh", "on", "de", "al", "pa", "ma", "co", "id", "la", "mo"})
@@ -80,7 +81,8 @@ def _tail_end(text: str, start: int) -> int:
         if POSTCODE_RE.match(bare) or (POSTCODE_HALF_RE.match(bare) and _next_is_half(text, start + match.end())):
             end = _after_postcode(text, start + match.end(), end)
             break
-        if token != token.rstrip(".!?;") and bare not in UNIT_WORDS:
+        abbreviated = token.endswith(".") and bare in STREET_TYPE_WORDS  # 'Juniper Hollow Rd.\nHalifax'
+        if token != token.rstrip(".!?;") and bare not in UNIT_WORDS and not abbreviated:
             break  # a sentence ends here
     return end
 
@@ -132,7 +134,13 @@ def _pyap_spans(text: str) -> list[tuple[int, int]]:
             # pyap may take words before the number ('one is 45 Queen Street'): start at the number.
             lead = re.search(rf"(?:{UNIT})?\d", raw, re.IGNORECASE)
             shift = lead.start() if lead else 0
-            spans.append((at + shift, at + len(raw)))
+            start, end = at + shift, at + len(raw)
+            # pyap may run on over a correction ('52 Elm Gr Leeds LS6 4PL. sorry, i meant 51 Elm
+            # Gr Leeds LS6 4PL'): a span holding two street numbers is two addresses, which the
+            # street matcher below reads one by one.
+            if len(STREET_RE.findall(text[start:end])) > 1:
+                continue
+            spans.append((start, end))
     return spans
 
 

@@ -25,12 +25,15 @@ STRONG_CUE_RE = re.compile(
     rf"\b(?:my (?:full |first |last )?name(?:'s| is)|(?:the )?name(?:'s| is)|call me|you can call me|"
     rf"it's spelled|surname is|name (?:on|for|under) (?:the|my|this) (?:\w+ )?(?:is|'s)|"
     rf"(?:put|book|file|place) (?:it|this|that|them|the \w+) under|(?:it'?s|it is|that'?s) under|"
-    rf"name\b[^.?!]{{0,40}}?\bfrom {NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}} to)\s*[:,]?\s+{CANDIDATE}",
+    rf"name\b[^.?!]{{0,40}}?\bfrom {NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,4}} to)\s*[:,]?\s+{CANDIDATE}",
     re.IGNORECASE,
 )
+I_AM_RE = re.compile(r"^\W*(?:i'?m|i am)\s", re.IGNORECASE)
 WEAK_CUE_RE = re.compile(rf"\b(?:i'?m|i am|this is|it'?s|it is|yes it'?s|that'?s)\s+{CANDIDATE}", re.IGNORECASE)
 AFTER_CUE_RE = re.compile(
-    rf"^\W*(?:(?:hi|hello|hey|yes|yeah|uh+|um+|er|oh|so|ok(?:ay)?)\W+)*{CANDIDATE}\s+(?:speaking|here)\b", re.IGNORECASE
+    rf"^\W*(?:(?:hi|hello|hey|yes|yeah|uh+|um+|er|oh|so|ok(?:ay)?)\W+)*(?:(?:i'?m|i am|this is|it'?s)\s+)?"
+    rf"{CANDIDATE}\s+(?:speaking|here)\b",
+    re.IGNORECASE,
 )
 FIRST_LAST_RE = re.compile(
     rf"\bfirst name(?: is|'s)?[:,]?\s+(?P<first>{NAME_TOKEN})[\s,]+(?:and\s+)?(?:my\s+)?"
@@ -60,6 +63,11 @@ NOT_NAMES = frozenset(
     "yes no sure okay ok thanks hello hi great fine good calling trying looking still just really actually "
     "sorry having getting going wondering hoping moving writing texting emailing ringing checking "
     "correct right wrong flat unit apartment apt suite house number mr mrs ms miss mx dr prof sir madam".split()
+)
+# Words of a company's or team's name rather than a person's ('thanks, Lumen Energy').
+ORGANISATION_WORDS = frozenset(
+    "team support service services care customer energy bank group company co ltd inc llc plc home store shop "
+    "shops electric water gas telecom mobile insurance airline airlines hotel hotels express online".split()
 )
 OTHERS_BEFORE_RE = re.compile(r"(?:\b(?:his|her|their|its|your|our)|\w['\u2019]s)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
@@ -129,7 +137,10 @@ def find_names(text: str, *, is_person: PersonCheck, asked: bool = False) -> lis
             end = start + len(" ".join(words))
             if not strong and not asked and len(words) < 2:
                 continue  # 'thanks, this is Liam' later must not replace the full name given before
-            if strong or is_person(text, start, end, asked):
+            # 'I'm Beatriz Mbeki' typed with capitals: one introducing themself by a place's name
+            # is rarer than the small model reading a rare name as a place (GPE).
+            introduced = bool(I_AM_RE.search(match.group(0))) and len(words) >= 2 and _capitalised(words)
+            if strong or is_person(text, start, end, asked or introduced):
                 out.append(_value(words))
     return list(dict.fromkeys(out))
 
@@ -143,8 +154,13 @@ def _signed(text: str, is_person: PersonCheck) -> list[str]:
         words = _trim(match.group(group))
         if len(words) < 2 or len(words) != len(match.group(group).split()):
             continue
+        if ORGANISATION_WORDS & {w.lower() for w in words}:
+            continue  # 'Thanks, Lumen Energy': a company signs, or is thanked
         on_own_line = group == "name2" or "\n" in match.group("sep")
-        if on_own_line or is_person(text, match.start(group), match.end(group), False):
+        # A message that is nothing but the sign-off ('thanks, callum castellanos' by SMS) is
+        # signed as surely as a name on its own line: only words that cannot be a name are out.
+        whole_turn = not text[: match.start()].strip(" \t\n.!") and not text[match.end() :].strip()
+        if on_own_line or is_person(text, match.start(group), match.end(group), whole_turn):
             out.append(_value(words))
     return out
 

@@ -22,7 +22,7 @@ SOMEONE_ELSE_RE = re.compile(
     rf"\b(?:his|her|their|your)\s+(?:\w+\s+)?(?:{TRAIT_NOUN})\b"
     rf"|\b(?!(?:it|that|what|here|there|where|who|let|one|name|email|number|address)['\u2019]s)\w+['\u2019]s\s+"
     rf"(?:\w+\s+)?(?:{TRAIT_NOUN})\b"
-    rf"|\b(?:my|the|our|a|his|her|their)\s+(?:\w+\s+)?(?:{OTHER_PARTIES})\b(?![\s,]+(?:and|&) (?:i|me)\b)"
+    rf"|\b(?:my|the|our|a|his|her|their|your)\s+(?:\w+\s+)?(?:{OTHER_PARTIES})\b(?![\s,]+(?:and|&) (?:i|me)\b)"
     rf"|\b(?:reach|call|text|email|contact|ring)\s+(?:him|her|them)\b|\b(?:he|she|they)(?:['\u2019]s| is| are)\b",
     re.IGNORECASE,
 )

@@ -23,6 +23,9 @@ TLDS = frozenset(
     "com net org edu gov io co uk us ca de in info biz me au fr es it nl ie nz uk ai app dev mail email tv "
     "online store shop xyz".split()
 )
+# Only a known top-level domain ends the address, so 'email me at b dot ruiz at example dot net'
+# does not read 'b dot ruiz' as a domain and swallow the 'at' of the real one.
+TLD = "(?:" + "|".join(sorted(TLDS, key=len, reverse=True)) + ")"
 DOT = r"(?:dot|period|point)"
 CONNECTORS = {"dot": ".", "period": ".", "point": ".", "underscore": "_", "under score": "_",
               "dash": "-", "hyphen": "-", "minus": "-", "plus": "+"}  # fmt: skip
@@ -34,7 +37,7 @@ DOMAIN_TOKEN = r"[a-z0-9][a-z0-9\-]*"
 SPOKEN_EMAIL_RE = re.compile(
     rf"(?<!['\u2019])\b(?P<local>{LOCAL_TOKEN}(?:\s+(?:{CONNECTOR}\s+)?{LOCAL_TOKEN}){{0,20}}?)\s+{AT}\s+"
     rf"(?P<domain>{DOMAIN_TOKEN}(?:(?:\s+{CONNECTOR}\s+|-){DOMAIN_TOKEN}){{0,3}}?"
-    rf"(?:\s+{DOT}\s+|\.)(?P<tld>[a-z]{{2,6}})(?:(?:\s+{DOT}\s+|\.)[a-z]{{2}})?)\b",
+    rf"(?:\s+{DOT}\s+|\.)(?P<tld>{TLD})(?:(?:\s+{DOT}\s+|\.)[a-z]{{2}})?)\b",
     re.IGNORECASE,
 )
 # Words that end the local part going backwards: cue words said before the address.
@@ -105,12 +108,32 @@ def _unit_then_house(run: str) -> str:
     return f"{unit} {house}"
 
 
+# 'the new one', 'my old one', 'which one': 'one' after these is a pronoun, not a digit.
+PRONOUN_ONE_BEFORE_RE = re.compile(
+    r"\b(?:new|old|other|another|which|each|every|right|wrong|same|last|next|only|correct|"
+    r"current|previous|main|home|work|personal|latest)\s+$",
+    re.IGNORECASE,
+)
+LETTER_O_RE = re.compile(r"o\b[\s,.\-]+", re.IGNORECASE)
+CONNECTOR_BEFORE_RE = re.compile(r"\b(?:dot|underscore|dash|hyphen)\s+$", re.IGNORECASE)
+ONE_PRONOUN_RE = re.compile(r"one\b(?:[\s,.\-]+one\b)*[\s,.\-]*", re.IGNORECASE)
 PLUS_RE = re.compile(r"\bplus\s+(?=\d{6,})", re.IGNORECASE)
 
 
 def _digits(text: str) -> str:
     def replace(match: re.Match[str]) -> str:
         run = match.group(0)
+        initial = LETTER_O_RE.match(run)
+        if initial and CONNECTOR_BEFORE_RE.search(match.string[: match.start()]):
+            # 'lindqvist dot o one nine six four': after 'dot' the 'o' is an initial, not a zero.
+            rest = run[initial.end() :]
+            return run[: initial.end()] + (_run_digits(rest) or _single(rest.strip()) if rest.strip() else rest)
+        pronoun = ONE_PRONOUN_RE.match(run)
+        if pronoun and PRONOUN_ONE_BEFORE_RE.search(match.string[: match.start()]):
+            # 'the new one one is 109 ...' (a stutter): that 'one' is a pronoun, not a digit.
+            rest = run[pronoun.end() :]
+            rest_digits = _run_digits(rest) if rest.strip() else None
+            return run[: pronoun.end()] + (rest_digits if rest_digits is not None else rest)
         # "oh" and "o" alone are interjections; only inside a run of digits are they zero.
         if run.lower() in ZEROS or run.lower() in REPEATS:
             return run
@@ -134,6 +157,9 @@ def _single(word: str) -> str:
     return UNITS.get(word) or TEENS.get(word) or TENS.get(word) or word
 
 
+SPOKEN_DIGIT_WORDS = frozenset([*UNITS, *TEENS, *TENS])
+
+
 def _split_local(raw: str) -> tuple[str, str]:
     """The words before 'at', back to the first cue word, as a local part, and what precedes
     them: 'my email is j dot smith' -> ('my email is ', 'j.smith')."""
@@ -144,6 +170,9 @@ def _split_local(raw: str) -> tuple[str, str]:
             break
         kept.append(token.strip(","))
     kept.reverse()
+    # A number word said on its own inside a spelled-out address is a digit: 'quinlan eight'
+    # -> 'quinlan8' (runs of them were already rewritten by _digits; 'oh' may be the letter o).
+    kept = [_single(t) if t.lower() in SPOKEN_DIGIT_WORDS else t for t in kept]
     local = re.sub(rf"\s*\b{CONNECTOR}\b\s*", lambda m: CONNECTORS[" ".join(m.group(0).split()).lower()],
                    " ".join(kept), flags=re.IGNORECASE)  # fmt: skip
     prefix = " ".join(tokens[: len(tokens) - len(kept)])
@@ -186,7 +215,8 @@ EMAIL_CUE_RE = re.compile(r"\b(?:e-?mail|mail|inbox)\b", re.IGNORECASE)
 
 FILLERS_RE = re.compile(r"(?<![\w'])(?:um+|uh+|uhm+|erm+|er|ah+|hmm+)(?![\w'])[,.]?\s*", re.IGNORECASE)
 # A word said twice in a row ('my my email', 'it's it's'); digits are left alone ('five five').
-REPEAT_RE = re.compile(rf"\b(?!(?:{NUMBER_WORD})\b)([a-z']+)\s+\1\b", re.IGNORECASE)
+# Whole words only: the 's' of "it's s dot abernathy" is no stutter.
+REPEAT_RE = re.compile(rf"(?<![\w'\u2019])\b(?!(?:{NUMBER_WORD})\b)([a-z']+)\s+\1\b", re.IGNORECASE)
 
 
 def fluent(text: str) -> str:

@@ -155,6 +155,13 @@ def nearest_cue(
     return None
 
 
+_BARE_ACCOUNT = frozenset({"account", "acct"})
+# "the name on the account", "the number we have for your account": a detail kept on the account.
+_DETAIL_ON_ACCOUNT = re.compile(r"\b(?:on|for|under|with|to|in)\s+(?:the|your|this|my)\s+$", re.IGNORECASE)
+# A question naming another detail asks for that detail, the account being where it is kept.
+_OTHER_DETAIL = re.compile(r"\b(?:name|address|e-?mail|phone|mobile|post ?code|zip|birth)\b", re.IGNORECASE)
+
+
 def asked_kinds(context: str | None) -> list[str]:
     """Kinds the previous agent utterance asked for, in the order it named them (NOT_SECRET included)."""
     if not context:
@@ -165,6 +172,10 @@ def asked_kinds(context: str | None) -> list[str]:
             cue.kind == NOT_SECRET and context[cue.start : cue.end].lower() not in _ASKABLE_IDENTIFIERS
         ):
             continue  # "sorry about the refund" is not a question about a number
+        if context[cue.start : cue.end].lower() in _BARE_ACCOUNT and (
+            _DETAIL_ON_ACCOUNT.search(context[: cue.start]) or _OTHER_DETAIL.search(context)
+        ):
+            continue  # "the address on the account", "what name is the account under": not its number
         if cue.kind not in kinds:
             kinds.append(cue.kind)
     return kinds

@@ -82,6 +82,15 @@ def _phone_shaped(run: NumberRun) -> bool:
     return any(tuple(groups[i : i + 3]) == _PHONE_SHAPE for i in range(len(groups) - 2)) or groups == [3, 4]
 
 
+def _international_phone(text: str, run: NumberRun) -> bool:
+    """Written in international phone format: '+' before the run ('+44 (0)7700 900973',
+    '+49 176 0150294'), which no card, account or PIN is written with."""
+    if run.spoken:
+        return False
+    before = text[max(0, run.start - 2) : run.start].rstrip()
+    return before.endswith("+")
+
+
 def _names_the_number(text: str, cue: Cue) -> bool:
     """'account number', 'acct #', 'routing number': a cue that says the number itself is the secret."""
     phrase = text[cue.start : cue.end].lower()
@@ -97,7 +106,7 @@ def _card_in_run(text: str, run: NumberRun, cues: list[Cue], asked: list[str]) -
     carded = cue is not None or SecretKind.CARD in asked
     if not carded and NOT_SECRET in asked:
         return None  # the agent asked for an order or tracking number, and this is the answer
-    if _is_card(run.digits) and (carded or not _phone_shaped(run)):
+    if _is_card(run.digits) and (carded or not (_phone_shaped(run) or _international_phone(text, run))):
         return _finding(run, SecretKind.CARD)
     if not carded:
         # Inside a longer run (card then CVV, two phone numbers) only a stated card counts.
@@ -139,12 +148,13 @@ def _classify_run(
     if not fits:
         return None
     cue = nearest_cue(text, cues, run.start, run.end, fits | {NOT_SECRET, QUANTITY})
-    if cue is not None and _phone_shaped(run) and not _names_the_number(text, cue):
+    phone_shaped = _phone_shaped(run) or _international_phone(text, run)
+    if cue is not None and phone_shaped and not _names_the_number(text, cue):
         return None  # "the phone on my account is 415-555-0132": shaped as a phone, and not called an account number
     if cue is not None:
         return None if cue.kind in (NOT_SECRET, QUANTITY) else _finding(run, cue.kind)
     for kind in asked:
-        if kind in fits and kind != NOT_SECRET and not (_phone_shaped(run) and kind != SecretKind.BANK_ACCOUNT):
+        if kind in fits and kind != NOT_SECRET and not (phone_shaped and kind != SecretKind.BANK_ACCOUNT):
             return _finding(run, _routing_or_account(kind, digits))
     return None
 

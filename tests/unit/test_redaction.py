@@ -369,3 +369,22 @@ def test_redact_transcript_takes_the_wire_models() -> None:
     utterances = [UtteranceIn(role="agent", text="And your PIN?"), UtteranceIn(role="customer", text="4821")]
     texts, counts = redact_transcript(utterances)
     assert texts == ["And your PIN?", "[PIN]"] and counts == {"pin": 1}
+
+
+def test_a_detail_on_the_account_is_not_the_account_number() -> None:
+    """'Can you confirm the address on the account?' asks for the address: the phone the
+    customer then gives (spoken digits, no cue of their own) is no account number."""
+    context = "can you confirm the address on the account"
+    said = "you can reach me on plus four nine one seven zero one five oh two four two six"
+    assert redact(said, context=context).text == said
+    assert redact("My number is +49 176 0150294.", context="What name is the account under?").text == (
+        "My number is +49 176 0150294."
+    )
+    assert "[account number ending 5678]" in redact("it's 12345678", context="what's the account?").text
+
+
+def test_a_phone_in_international_format_is_no_card() -> None:
+    """'+44 (0)7700 900973' has 13 digits that may pass Luhn by chance; the '+' makes it a phone."""
+    signed = "Rosalind Lindqvist\nMob: +44 (0)7700 900973"
+    assert redact(signed).text == signed
+    assert "[card ending 1111]" in redact("my card is 4111 1111 1111 1111").text

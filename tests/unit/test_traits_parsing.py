@@ -59,6 +59,11 @@ def test_the_phone_region_setting_and_the_older_country_code_agree() -> None:
     [("my email is j dot smith at gmail dot com", "my email is j.smith@gmail.com"),
      ("it's j o h n underscore doe at yahoo dot co dot uk", "it's john_doe@yahoo.co.uk"),
      ("ana dash ruiz at example dot org", "ana-ruiz@example.org"),
+     ("nikhil underscore quinlan eight at post dot example dot org", "nikhil_quinlan8@post.example.org"),
+     ("you can email me at b dot ruiz at example dot net", "you can email me at b.ruiz@example.net"),
+     ("no it's s dot abernathy at example dot org", "no it's s.abernathy@example.org"),
+     ("lindqvist dot o one nine six four at example dot net", "lindqvist.o1964@example.net"),
+     ("the new one one is 109 elm road", "the new one one is 109 elm road"),
      ("five five five one two three four five six seven", "5551234567"),
      ("nine one seven double five triple seven oh one", "9175577701"),
      ("the new one is twelve elm street", "the new one is 12 elm street"),
@@ -82,6 +87,16 @@ def test_spoken_forms_are_written(said: str, expected: str) -> None:
 )  # fmt: skip
 def test_addresses_are_found_with_their_town_and_postcode(text: str, expected: str) -> None:
     assert [a.value for a in find_addresses(text)] == [expected]
+
+
+def test_an_abbreviated_street_type_at_a_line_end_does_not_end_the_address() -> None:
+    letter = "Please send everything to:\n73 Juniper Hollow Rd.\nHalifax, NS B3J 5Y0\nCanada"
+    assert [a.value for a in find_addresses(letter)] == ["73 Juniper Hollow Rd. Halifax, NS B3J 5Y0"]
+
+
+def test_an_address_and_its_correction_are_two_addresses() -> None:
+    said = "it's 52 Wexford Gr Leeds LS6 4PL. sorry, i meant 51 Wexford Gr Leeds LS6 4PL"
+    assert [a.value for a in find_addresses(said)] == ["52 Wexford Gr Leeds LS6 4PL", "51 Wexford Gr Leeds LS6 4PL"]
 
 
 def test_a_number_of_hours_is_no_address() -> None:
@@ -138,6 +153,7 @@ def test_someone_elses_details_are_not_the_customers(spacy_nlp) -> None:
     assert _traits(spacy_nlp, ("customer", "the store's number is 555 987 6543")) == []
     assert _traits(spacy_nlp, ("customer", "you can reach her at 555 987 6543")) == []
     assert _traits(spacy_nlp, ("customer", "My son's name is Tom Baker.")) == []
+    assert _traits(spacy_nlp, ("customer", "I bought it at your shop at 48 Elm Cres, Edinburgh EH9 9WP.")) == []
     assert _traits(spacy_nlp, ("customer", "My husband and I moved to 12 Elm Street, Boise, ID 83702.")) == [
         ("address", "12 Elm Street, Boise, ID 83702")
     ]
@@ -176,3 +192,14 @@ def test_names_in_sign_offs_and_after_a_title_and_surname(spacy_nlp) -> None:
     signed = "Hello,\n\nMy order is late.\n\nKind regards,\nChloé Whitfield"
     assert _traits(spacy_nlp, ("customer", signed)) == [("name", "Chloé Whitfield")]
     assert _traits(spacy_nlp, ("customer", "Hello,\n\nThanks,\nLiam")) == []  # a first name would replace the full one
+    # A message that is only the sign-off, lower case as typed on a phone; a company is no signer.
+    assert _traits(spacy_nlp, ("customer", "thanks, callum castellanos")) == [("name", "Callum Castellanos")]
+    assert _traits(spacy_nlp, ("customer", "thanks, have a good day")) == []
+    assert _traits(spacy_nlp, ("customer", "Thanks, Lumen Energy")) == []
+    # A name change with a multi-word surname; an introduction the small model reads as a place.
+    changed = "i've changed my name please update it from aoife van der berg to aoife kowalski"
+    assert _traits(spacy_nlp, ("customer", changed)) == [("name", "Aoife Kowalski")]
+    assert _traits(spacy_nlp, ("customer", "I'm Beatriz Mbeki, I think I spoke to someone")) == [
+        ("name", "Beatriz Mbeki")
+    ]
+    assert _traits(spacy_nlp, ("customer", "Hi, I'm Tom Baker here")) == [("name", "Tom Baker")]
