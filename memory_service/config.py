@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     # Recall.
     recall_min_score: float = 0.3
     recall_relative_cutoff: float = 0.6
+    # A repeated recall (same customer, same request, memory unchanged) is answered from a kept
+    # answer re-checked in Postgres (recall/cache.py); seconds it is kept (0: off), and how many.
+    recall_cache_seconds: float = 30.0
+    recall_cache_size: int = 4096
     index_poll_seconds: float = 2.0
 
     # Auth.

@@ -19,6 +19,7 @@ from memory_service.db import Transaction, transaction
 from memory_service.embeddings import CachedQueryEmbedder
 from memory_service.index import VectorIndex
 from memory_service.pages import service as pages
+from memory_service.recall.cache import RecallCache
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
 from memory_service.redaction import CustomPattern, Redaction
@@ -34,6 +35,7 @@ class Services(Protocol):
     index: VectorIndex
     authenticator: ApiKeyAuthenticator
     recall_policy: RecallPolicy
+    recall_cache: RecallCache
     reranker: Reranker | None
     redaction_patterns: list[CustomPattern]
 

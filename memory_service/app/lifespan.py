@@ -20,6 +20,7 @@ from memory_service.index.sync import IndexSynchronizer
 from memory_service.interactions.flows import erase_expired
 from memory_service.interactions.service import requeue_stale
 from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
+from memory_service.recall.cache import RecallCache
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
 from memory_service.redaction import CustomPattern, parse_patterns
@@ -60,6 +61,7 @@ class ApiRuntime:
     enqueue: Callable[[str], bool]
     broker_ping: Callable[[], bool]
     recall_policy: RecallPolicy
+    recall_cache: RecallCache = field(default_factory=lambda: RecallCache(ttl_seconds=0))
     reranker: Reranker | None = None  # a port; nothing plugged in by default
     redaction_patterns: list[CustomPattern] = field(default_factory=list)
     startup: StartupTimer = field(default_factory=StartupTimer)
@@ -174,6 +176,7 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
         recall_policy=RecallPolicy(
             min_score=settings.recall_min_score, relative_cutoff=settings.recall_relative_cutoff
         ),
+        recall_cache=RecallCache(ttl_seconds=settings.recall_cache_seconds, max_entries=settings.recall_cache_size),
         startup=timer,
     )
     runtime.start_reaper()

@@ -27,6 +27,11 @@ class VectorIndex(Protocol):
 
     def unit_count(self, *, tenant_id: str, customer_id: str) -> int: ...
 
+    def version(self, *, tenant_id: str, customer_id: str) -> int | None:
+        """A value that changes whenever the customer's units change in the index; None when
+        the index cannot tell (then no recall answer is cached)."""
+        ...
+
     def customer_ids(self, *, tenant_id: str, customer_id: str, unit_type: str = ...) -> list[str]: ...
 
     def lexical_search(

@@ -12,6 +12,7 @@ of float32, no measurable recall cost for normalised MiniLM vectors); "sq8" quar
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +39,7 @@ OBSERVATION = "observation"
 faiss.omp_set_num_threads(1)
 _CODECS = {"flat": None, "fp16": faiss.ScalarQuantizer.QT_fp16, "sq8": faiss.ScalarQuantizer.QT_8bit}
 _RAW_CODES = {"flat": np.float32, "fp16": np.float16}  # codecs whose codes are plain IEEE floats
+_SERIALS = itertools.count(1)  # entry versions, unique in the process
 
 
 class SearchHit(NamedTuple):  # a tuple: recall builds a hundred per request
@@ -58,6 +60,7 @@ class CustomerEntry:
     index: faiss.Index
     lexical: LexicalEntry | None = None  # postings and ranking facts, aligned with ids
     _lookup: IdLookup | None = None
+    serial: int = 0  # set when the entry is put in place: its version
     _codes: np.ndarray | None = None
 
     def __len__(self) -> int:
@@ -145,7 +148,14 @@ class CustomerVectorIndex:
 
     def put_entry(self, customer_id: str, entry: CustomerEntry) -> None:
         with self._lock:
+            entry.serial = next(_SERIALS)
             self._entries[customer_id] = entry
+
+    def version(self, *, tenant_id: str, customer_id: str) -> int | None:
+        """Changes whenever the customer's units are reloaded (every change record does that);
+        0 for a customer with no units."""
+        entry = self._entry(tenant_id, customer_id)
+        return 0 if entry is None else entry.serial
 
     def build_entry(
         self, *, tenant_id: str, ids: Ids, types: np.ndarray, vectors: np.ndarray, lexical: LexicalEntry | None = None

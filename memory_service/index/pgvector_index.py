@@ -35,6 +35,9 @@ class PgVectorIndex:
         self.ready = True
         self.holds_lexemes = False
 
+    def version(self, *, tenant_id: str, customer_id: str) -> int | None:
+        return None  # every query reads Postgres: nothing to key a cached answer by
+
     @property
     def customer_count(self) -> int:
         return 0

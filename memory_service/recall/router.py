@@ -29,5 +29,5 @@ def recall_memory(
         return recall_for_customer(
             conn, tenant_id=tenant.id, customer_ref=customer_ref, request=request, index=runtime.index,
             embed_query=runtime.embedder.embed_query, policy=runtime.recall_policy, reranker=runtime.reranker,
-            country_code=runtime.settings.default_phone_country_code,
+            country_code=runtime.settings.default_phone_country_code, cache=runtime.recall_cache,
         )  # fmt: skip

@@ -70,6 +70,19 @@ def fetch_units(
     return {str(r["id"]): r for r in rows}
 
 
+def count_live(
+    conn: Connection, *, tenant_id: str, customer_id: str, observation_ids: list[str], unit_ids: list[str]
+) -> int:
+    """How many of these still exist: active observations, and segments or summaries."""
+    row: Any = conn.execute(
+        "SELECT (SELECT count(*) FROM observations WHERE id = ANY(%s::uuid[]) AND tenant_id = %s AND customer_id = %s "
+        "AND status = 'active') + (SELECT count(*) FROM episodes WHERE id = ANY(%s::uuid[]) AND tenant_id = %s "
+        "AND customer_id = %s) AS n",
+        (observation_ids, tenant_id, customer_id, unit_ids, tenant_id, customer_id),
+    ).fetchone()
+    return int(row["n"])
+
+
 def query_units(conn: Connection, *, tenant_id: str, customer_id: str, ids: list[str]) -> Cursor[Any]:
     """The query of fetch_units, sent but not yet read (a pipeline can send another first)."""
     return conn.execute(

@@ -175,3 +175,31 @@ def test_pgvector_backend_and_in_process_index_answer_alike(api) -> None:
         agree += ours[0] == theirs[0]  # fp16 vs exact vectors may swap near-ties further down
         assert len(set(ours) & set(theirs)) >= 0.7 * max(len(ours), len(theirs)), question
     assert agree >= 8
+
+
+def test_a_kept_answer_is_served_again_only_while_every_unit_in_it_is_live(api) -> None:
+    status = _say(api, "2026-10-01T10:00:00Z", "My scooter battery dies after ten minutes.",
+                  "I really like green tea with jasmine.")  # fmt: skip
+    customer_id = status["customer_id"]
+    _settle(lambda: _indexed(api, customer_id) == _postgres_units(api, customer_id), "all units")
+    cache = api.runtime.recall_cache
+    assert cache.enabled
+    first = api.recall(customer_id, "scooter battery", include_profile=False).json()
+    hits = cache.hits
+    again = api.recall(customer_id, "scooter battery", include_profile=True).json()
+    assert cache.hits == hits + 1  # the same request, memory unchanged: the kept answer
+    assert again["items"] == first["items"] and again["profile"] is not None and first["profile"] is None
+    assert any("scooter" in i["text"] for i in first["items"])
+    # Behind the change feed's back (the index, and so the key, are unchanged): the kept answer
+    # names a unit Postgres no longer has, so it is not served; the fresh answer leaves it out.
+    with api.runtime.pool.connection() as conn:
+        conn.execute("DELETE FROM episodes WHERE customer_id = %s AND text LIKE %s", (customer_id, "%scooter%"))
+    gone = _indexed(api, customer_id) - _postgres_units(api, customer_id)
+    assert gone
+    after = api.recall(customer_id, "scooter battery", include_profile=False).json()
+    assert not {i["id"] for i in after["items"]} & gone
+    # New memory reloads the customer's entry: a new key, so the new unit can be found at once.
+    _say(api, "2026-10-02T10:00:00Z", "The new scooter battery charger arrived broken.")
+    _settle(lambda: _indexed(api, customer_id) == _postgres_units(api, customer_id), "new unit")
+    fresh = api.recall(customer_id, "scooter battery", include_profile=False).json()
+    assert any("charger" in i["text"] for i in fresh["items"])
