@@ -250,12 +250,13 @@ def _prioritise(
         kind = "observation" if c.unit_type == "observation" else facts[c.unit_id].kind
         c.fused *= policy.observation_weight if kind == "observation" else weights.get(kind, 1.0)
     temporal = is_temporal(request.query)
+    # Without as_of, "now" is the wall clock, which an imported history may be far behind.
     dates = [c.observed_at for c in candidates if c.observed_at is not None]
     apply_time_priors(
         candidates,
         recency_weight=policy.recency_weight if request.recency and not temporal else 0.0,
         half_life_days=policy.half_life_days,
-        window=parse_window(request.query, now=now, history_end=max(dates, default=None)),
+        window=parse_window(request.query, now=now, history_end=None if request.as_of else max(dates, default=None)),
         window_boost=policy.window_boost,
     )
     candidates.sort(key=lambda c: c.fused, reverse=True)
