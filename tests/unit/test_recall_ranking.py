@@ -141,3 +141,18 @@ def test_month_or_season_without_year_is_anchored_to_the_history() -> None:
     assert winter is not None and winter.contains(datetime(2023, 1, 15, tzinfo=UTC))
     named = parse_window("in the summer of 2021", now=NOW, history_end=history_end)
     assert named is not None and named.contains(datetime(2021, 7, 1, tzinfo=UTC))
+
+
+def test_selection_head_admits_what_both_retrievers_agree_on() -> None:
+    v = np.eye(4, dtype=np.float32)
+    cands = [Candidate(f"c{i}", "segment", cosine=0.1, provenance=frozenset({("i", f"u{i}")})) for i in range(4)]
+    vectors = {c.unit_id: v[i] for i, c in enumerate(cands)}
+
+    def agreed(c: Candidate) -> bool:
+        return c.unit_id != "c1"
+
+    chosen = select_diverse(
+        cands, vectors=vectors, limit=10, duplicate_cosine=0.92, admit=lambda c: False, head=2, head_admit=agreed
+    )
+    assert [c.unit_id for c in chosen] == ["c0", "c2"]
+    assert select_diverse(cands, vectors=vectors, limit=10, duplicate_cosine=0.92, admit=lambda c: False) == []
