@@ -83,7 +83,7 @@ class RecallPolicy:
     # the relevance gate whatever its cosine.
     agreement_head: int = 10
     # Longer units come back as their sentences that carry the query's words (items.focus).
-    max_item_chars: int = 200
+    max_item_chars: int = 160
     # Per-kind multipliers of the fused score. Most evidence about a customer is in their own
     # words: on LoCoMo dev 93 % of evidence turns are the named speaker's. A summary rests on many
     # utterances and repeats what its segments say. Measured on LoCoMo dev (conv-26, conv-30,
