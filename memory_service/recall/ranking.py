@@ -25,6 +25,7 @@ class Candidate:
     bm25: float | None = None
     fused: float = 0.0
     inherited: float | None = None  # cosine passed on from the agent turn this unit answers
+    dense_hit: bool = False  # in the dense candidate list (bm25 is set for the lexical one)
     observed_at: datetime | None = None
     provenance: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
@@ -68,6 +69,8 @@ def select_diverse(
     limit: int,
     duplicate_cosine: float,
     admit: Callable[[Candidate], bool],
+    head: int = 0,
+    head_admit: Callable[[Candidate], bool] | None = None,
 ) -> list[Candidate]:
     """Greedy best-first selection that skips near-duplicates of what is already chosen: a
     unit whose vector is within `duplicate_cosine` of a chosen one, or whose utterances are
@@ -83,7 +86,7 @@ def select_diverse(
         vec = vectors.get(c.unit_id)
         if vec is not None and chosen_vectors and float(np.max(np.stack(chosen_vectors) @ vec)) >= duplicate_cosine:
             continue
-        if not admit(c):
+        if not admit(c) and not (len(chosen) < head and head_admit is not None and head_admit(c)):
             continue
         chosen.append(c)
         covered |= c.provenance

@@ -79,8 +79,11 @@ class RecallPolicy:
     duplicate_cosine: float = 0.92
     lexical_relative_cutoff: float = 0.5
     lexical_cosine_factor: float = 0.5
+    # Among the first `agreement_head` items, a unit both the dense and the lexical list found passes
+    # the relevance gate whatever its cosine.
+    agreement_head: int = 10
     # Longer units come back as their sentences that carry the query's words (items.focus).
-    max_item_chars: int = 200
+    max_item_chars: int = 160
     # Per-kind multipliers of the fused score. Most evidence about a customer is in their own
     # words: on LoCoMo dev 93 % of evidence turns are the named speaker's. A summary rests on many
     # utterances and repeats what its segments say. Measured on LoCoMo dev (conv-26, conv-30,
@@ -148,7 +151,17 @@ def _select(
         except RowNotRead:
             return True
 
-    eligible = [c for c in candidates if may_pass(c)]
+    agreement = min(policy.agreement_head, request.top_k) if request.min_score is None else 0  # a caller's floor holds
+
+    def found_by_both(c: Candidate) -> bool:
+        return c.dense_hit and c.bm25 is not None
+
+    def agreed(c: Candidate) -> bool:  # as in the gate, an agent turn must share the query's words itself
+        if not found_by_both(c) or source.facts[c.unit_id].kind != "agent_turn":
+            return found_by_both(c)
+        return _shares_stem(query_stems, item_builder.stems(str(source.rows[c.unit_id]["text"])))
+
+    eligible = [c for c in candidates if may_pass(c) or (agreement and found_by_both(c))]
     limit = max(request.top_k * 3, 30)
     size = request.top_k + ROW_SPARES
     while True:
@@ -158,8 +171,8 @@ def _select(
         for c in live:
             c.observed_at, c.provenance = item_builder.when_and_provenance(source.rows[c.unit_id], c.unit_type)
         chosen = select_diverse(  # admitted ones only: the same choice, far fewer duplicate checks
-            [c for c in live if admit(c)], vectors=vectors, limit=limit, duplicate_cosine=policy.duplicate_cosine,
-            admit=admit,
+            [c for c in live if admit(c) or (agreement and agreed(c))], vectors=vectors, limit=limit,
+            duplicate_cosine=policy.duplicate_cosine, admit=admit, head=agreement, head_admit=agreed,
         )  # fmt: skip
         answer = _within_budget(customer_id, chosen, source.rows, request, policy, query_stems)
         if len(answer.items) >= request.top_k or len(chosen) >= limit or size >= len(eligible):
@@ -182,7 +195,7 @@ def _candidates(
     )  # fmt: skip
     by_id: dict[str, Candidate] = {}
     for hit in dense:
-        by_id[hit.unit_id] = Candidate(unit_id=hit.unit_id, unit_type=hit.unit_type, cosine=hit.score)
+        by_id[hit.unit_id] = Candidate(unit_id=hit.unit_id, unit_type=hit.unit_type, cosine=hit.score, dense_hit=True)
     for hit in lexical:
         cand = by_id.setdefault(hit.unit_id, Candidate(unit_id=hit.unit_id, unit_type=hit.unit_type))
         cand.bm25 = hit.score
@@ -250,11 +263,13 @@ def _prioritise(
         kind = "observation" if c.unit_type == "observation" else facts[c.unit_id].kind
         c.fused *= policy.observation_weight if kind == "observation" else weights.get(kind, 1.0)
     temporal = is_temporal(request.query)
+    # Without as_of, "now" is the wall clock, which an imported history may be far behind.
+    dates = [c.observed_at for c in candidates if c.observed_at is not None]
     apply_time_priors(
         candidates,
         recency_weight=policy.recency_weight if request.recency and not temporal else 0.0,
         half_life_days=policy.half_life_days,
-        window=parse_window(request.query, now=now),
+        window=parse_window(request.query, now=now, history_end=None if request.as_of else max(dates, default=None)),
         window_boost=policy.window_boost,
     )
     candidates.sort(key=lambda c: c.fused, reverse=True)

@@ -29,6 +29,9 @@ _MONTH_YEAR = re.compile(r"\b" + _MONTH + r",?\s+" + _YEAR + r"\b")
 # What happened on a day is told on that day or in the days after it; a month, up to mid next month.
 DAY_AFTER = timedelta(days=8)
 MONTH_AFTER = timedelta(days=15)
+_SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}  # first month (northern hemisphere)
+_SEASON = re.compile(r"\b(?:in|during|over|this|last|that)\s+(?:the\s+)?(spring|summer|autumn|fall|winter)\b"
+                     r"(?:\s+(?:of\s+)?((?:19|20)\d\d))?")  # fmt: skip
 _TEMPORAL = re.compile(r"\b(when|how long|how many (?:days|weeks|months|years)|first|last time|recently|latest)\b")
 
 
@@ -66,8 +69,24 @@ def _absolute(text: str, now: datetime) -> TimeWindow | None:
     return None
 
 
-def parse_window(query: str, *, now: datetime) -> TimeWindow | None:
+def _latest(month: int, anchor: datetime) -> datetime:
+    """The first of the latest `month` that has begun by `anchor`."""
+    year = anchor.year if month <= anchor.month else anchor.year - 1
+    return anchor.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _months_window(start: datetime, months: int) -> TimeWindow:
+    end = start
+    for _ in range(months):
+        end = (end + timedelta(days=32)).replace(day=1)
+    return TimeWindow(start, end + MONTH_AFTER)
+
+
+def parse_window(query: str, *, now: datetime, history_end: datetime | None = None) -> TimeWindow | None:
+    """`history_end` (the newest memory at hand) anchors a month or season named without its year:
+    "in June" is the latest June the customer's history reaches, not the calendar's."""
     text = query.lower()
+    anchor = min(now, history_end) if history_end is not None else now
     if window := _absolute(text, now):
         return window
     if "yesterday" in text:
@@ -84,11 +103,14 @@ def parse_window(query: str, *, now: datetime) -> TimeWindow | None:
         year = int(m.group(1))
         return TimeWindow(now.replace(year=year, month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
                           now.replace(year=year, month=12, day=31, hour=23, minute=59, second=59))  # fmt: skip
+    if m := _SEASON.search(text):
+        first = _SEASONS[m.group(1)]
+        start = _latest(first, anchor)
+        if m.group(2):
+            start = start.replace(year=int(m.group(2)))
+        return _months_window(start, 3)
     if m := _IN_MONTH.search(text):
-        month = _MONTHS.index(m.group(1)) + 1
-        year = now.year if month <= now.month else now.year - 1
-        start = now.replace(year=year, month=month, day=1, hour=0, minute=0, second=0, microsecond=0)
-        return TimeWindow(start, start + timedelta(days=31))
+        return _months_window(_latest(_MONTHS.index(m.group(1)) + 1, anchor), 1)
     return None
 
 

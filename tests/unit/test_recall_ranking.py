@@ -126,3 +126,33 @@ def test_calendar_dates_in_a_query_name_their_own_window() -> None:
     assert month.contains(datetime(2022, 5, 10, tzinfo=UTC)) and not month.contains(datetime(2022, 3, 30, tzinfo=UTC))
     assert parse_window("on 31 feb, 2022", now=NOW) is None
     assert parse_window("you may 2 of them", now=NOW) is None
+
+
+def test_month_or_season_without_year_is_anchored_to_the_history() -> None:
+    history_end = datetime(2023, 10, 20, tzinfo=UTC)
+    june = parse_window("When did she go camping in June?", now=NOW, history_end=history_end)
+    assert june is not None and june.contains(datetime(2023, 6, 27, tzinfo=UTC))
+    assert not june.contains(datetime(2026, 6, 27, tzinfo=UTC))
+    assert parse_window("in June", now=NOW).contains(datetime(2026, 6, 27, tzinfo=UTC))  # type: ignore[union-attr]
+    summer = parse_window("a pride parade during the summer", now=NOW, history_end=history_end)
+    assert summer is not None and summer.contains(datetime(2023, 8, 10, tzinfo=UTC))
+    assert not summer.contains(datetime(2023, 5, 10, tzinfo=UTC))
+    winter = parse_window("what did he do last winter?", now=NOW, history_end=history_end)
+    assert winter is not None and winter.contains(datetime(2023, 1, 15, tzinfo=UTC))
+    named = parse_window("in the summer of 2021", now=NOW, history_end=history_end)
+    assert named is not None and named.contains(datetime(2021, 7, 1, tzinfo=UTC))
+
+
+def test_selection_head_admits_what_both_retrievers_agree_on() -> None:
+    v = np.eye(4, dtype=np.float32)
+    cands = [Candidate(f"c{i}", "segment", cosine=0.1, provenance=frozenset({("i", f"u{i}")})) for i in range(4)]
+    vectors = {c.unit_id: v[i] for i, c in enumerate(cands)}
+
+    def agreed(c: Candidate) -> bool:
+        return c.unit_id != "c1"
+
+    chosen = select_diverse(
+        cands, vectors=vectors, limit=10, duplicate_cosine=0.92, admit=lambda c: False, head=2, head_admit=agreed
+    )
+    assert [c.unit_id for c in chosen] == ["c0", "c2"]
+    assert select_diverse(cands, vectors=vectors, limit=10, duplicate_cosine=0.92, admit=lambda c: False) == []
