@@ -250,7 +250,8 @@ def run_service(
                     print(json.dumps(row), file=sys.stderr, flush=True)
         if backend == "faiss":
             try:  # a scoring failure must not lose the latency runs
-                results["quality"]["service"] = cc_quality.evaluate(service_search(service), results["manifest_full"])
+                results["quality"]["service"] = cc_quality.evaluate(service_search(service), results["manifest_full"],
+                                                                 args.quality_questions)  # fmt: skip
             except Exception as exc:  # noqa: BLE001
                 results["quality_error_service"] = repr(exc)
     finally:
@@ -305,8 +306,9 @@ def run_mem0(args: argparse.Namespace, data_dir: Path, queries: Queries, results
             results["latency"].append(row)
             print(json.dumps(row), file=sys.stderr, flush=True)
         try:
-            results["quality"]["mem0"] = cc_quality.evaluate(mem0_search(memory, results["manifest_full"]),
-                                                              results["manifest_full"])  # fmt: skip
+            manifest = results["manifest_full"]
+            results["quality"]["mem0"] = cc_quality.evaluate(mem0_search(memory, manifest), manifest,
+                                                              args.quality_questions)  # fmt: skip
         except Exception as exc:  # noqa: BLE001
             results["quality_error_mem0"] = repr(exc)
     results["mem0_network_attempts"] = len(attempts)
@@ -333,6 +335,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--levels", default="1,8,32", help="closed-loop concurrencies")
     ap.add_argument("--rates", default="50,100,150", help="open-loop offered loads (recalls/s), <= 32 in flight")
     ap.add_argument("--cached-queries", type=int, default=100, help="distinct cached texts per bucket")
+    ap.add_argument("--quality-questions", type=int, default=200,
+                    help="at most this many LoCoMo and LongMemEval questions scored for both systems (0: all)")
     ap.add_argument("--skip-pgvector", action="store_true")
     ap.add_argument("--skip-mem0", action="store_true")
     ap.add_argument("--report", help="only print the tables of a saved results JSON")
