@@ -137,3 +137,9 @@ def test_chit_chat_after_i_am_or_that_is_names_nobody(spacy_nlp) -> None:
     assert names("this is ana ruiz") == ["Ana Ruiz"]
     assert names("i am priya sharma") == ["Priya Sharma"]
     assert names("hi i'm grace lee from accounting") == ["Grace Lee"]
+
+
+def test_a_comment_on_what_was_mentioned_is_not_about_the_speaker(spacy_nlp) -> None:
+    facts = _facts(spacy_nlp, "It will probably help with my college applications as well!",
+                   "That was the best day of my life.", "My dog is my best friend.")  # fmt: skip
+    assert set(facts) == {"u2"}
