@@ -16,6 +16,11 @@ By default it starts `memory-service up` itself on a temporary data dir and a fr
     .venv/bin/python scripts/eval_extraction.py                 # 60 + 60 held-out dialogues
     .venv/bin/python scripts/eval_extraction.py --dialogues 10 --held-out 0
     .venv/bin/python scripts/eval_extraction.py --offset 120 --dialogues 120 --held-out 0
+    .venv/bin/python scripts/eval_extraction.py --direct --splits tuned,untuned   # side by side
+
+--splits scores the named MSC splits (MSC_SPLITS: tuned 0-120, read one by one while
+developing; aggregate 120-180; untuned 300-420, scored in aggregate only, never dumped) and
+prints them side by side; with --dump only the tuned split is dumped.
 
 --direct runs the configured extractor in this process on the MSC interactions instead (no
 API, worker, reconciliation or database; MSC only): a quick loop while developing. Figures to
@@ -45,6 +50,16 @@ from synthetic_transcripts import SyntheticCustomer, generate  # noqa: E402
 from memory_service_client import InteractionFailed, MemoryClient, WaitTimeout  # noqa: E402
 
 IDENTITY_TRAITS = ("name", "email", "phone", "username", "order_number", "membership")
+# The MSC split (issue 9). Tuned: read utterance by utterance while developing the rules (dump
+# and read misses freely). Aggregate: scored in aggregate several times, never read one by one.
+# Untuned: never evaluated before 2026-12-04; score it only in aggregate: never dump, print or
+# read its utterances or misses (--dump refuses it).
+MSC_SPLITS: dict[str, tuple[int, int]] = {
+    "tuned": (0, 120),
+    "aggregate": (120, 180),
+    "untuned": (300, 420),
+}
+UNTUNED = MSC_SPLITS["untuned"]
 
 
 def ingest_and_wait(client: MemoryClient, interactions: list[dict[str, Any]], *, timeout: float = 1800.0) -> int:
@@ -237,8 +252,22 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--direct", action="store_true", help="MSC only, extractor run in-process (quick loop)")
     parser.add_argument("--dump", type=Path, help="write per-utterance MSC details (JSON lines) here")
     parser.add_argument("--embedding-cache", type=Path, help="keep the scorer's embeddings in this .npz between runs")
+    parser.add_argument("--splits", help="comma-separated MSC splits to score side by side instead of --offset/"
+                        f"--dialogues/--held-out: {', '.join(f'{k} ({a}-{b})' for k, (a, b) in MSC_SPLITS.items())}")
     args = parser.parse_args()
+    if args.splits:
+        unknown = [name for name in args.splits.split(",") if name not in MSC_SPLITS]
+        if unknown:
+            parser.error(f"unknown split(s): {', '.join(unknown)}")
+    if args.dump and not args.splits and _touches_untuned(args):
+        parser.error("--dump would write utterances of the untuned split "
+                     f"({UNTUNED[0]}-{UNTUNED[1]}); it is scored in aggregate only")
     return args
+
+
+def _touches_untuned(args: argparse.Namespace) -> bool:
+    start, stop = args.offset, args.offset + args.dialogues + args.held_out
+    return start < UNTUNED[1] and UNTUNED[0] < stop
 
 
 def main() -> None:
@@ -261,7 +290,29 @@ def main() -> None:
     print(f"\n({time.monotonic() - started:.0f}s)", file=sys.stderr)
 
 
+def report_splits(client: MemoryClient | None, scorer: Scorer, args: argparse.Namespace) -> None:
+    """Every named split scored, then one table with the splits side by side."""
+    how = "pipeline" if client is not None else "direct, in-process extractor"
+    names = args.splits.split(",")
+    scores: dict[str, dict[str, ds.MscScore]] = {}
+    for name in names:
+        start, stop = MSC_SPLITS[name]
+        dump = args.dump if args.dump and name == "tuned" else None  # the others: aggregate only
+        scores[name] = evaluate_msc(client, scorer, start, stop, dump)
+        print_msc(f"MSC valid, {name} dialogues {start}-{stop} ({how}; match: same utterance, cosine >= 0.5)",
+                  scores[name])  # fmt: skip
+    header = "".join(f" | {f'{n} {MSC_SPLITS[n][0]}-{MSC_SPLITS[n][1]}':>22}" for n in names)
+    print(f"\nMSC splits side by side ({how}): P / R / F1\n{'system':34}{header}")
+    for system in scores[names[0]]:
+        cells = "".join(f" | {s.precision:.3f} / {s.recall:.3f} / {s.f1:.3f}"
+                        for s in (scores[n][system] for n in names))  # fmt: skip
+        print(f"{system:34}{cells}")
+
+
 def report_msc(client: MemoryClient | None, scorer: Scorer, args: argparse.Namespace) -> None:
+    if args.splits:
+        report_splits(client, scorer, args)
+        return
     how = "pipeline" if client is not None else "direct, in-process extractor"
     start, stop = args.offset, args.offset + args.dialogues
     dev = evaluate_msc(client, scorer, start, stop, args.dump)

@@ -32,6 +32,9 @@ TRAIT_CUE_RE = re.compile(
 )
 MAX_SENTENCES = 4
 KIND_PRIORITY = ["issue", "intent", "event", "preference", "fact"]
+# Penn tags no word of a person's name has in running text: adverbs, gerunds, participles,
+# prepositions, personal pronouns, determiners.
+NOT_IN_A_NAME_TAGS = frozenset({"RB", "RBR", "RBS", "VBG", "VBN", "IN", "PRP", "DT"})
 KIND_CONFIDENCE = {"issue": 0.7, "preference": 0.7, "event": 0.65, "intent": 0.6, "fact": 0.6}
 
 
@@ -123,7 +126,18 @@ class RuleBasedExtractor:
         if any(e.label_ != "PERSON" and e.start_char < end and start < e.end_char for e in doc.ents):
             return False
         words = [t for t in doc if t.idx < end and start < t.idx + len(t) and not t.is_punct]
-        return all(t.pos_ == "PROPN" for t in words) or len(span.split()) >= 2
+        if len(span.split()) == 1:
+            return all(t.pos_ == "PROPN" for t in words)
+        # Two or more words (title-cased, any two words are proper nouns): as written, none may
+        # be an adverb or a participle, so that "I'm super impressed", "that's pretty cool",
+        # "I'm definitely taking bio", "I am making chicken soup" name nobody. Names tagged
+        # anyhow else stay ('priya' as a wh-pronoun, 'rose' as an adjective).
+        return not self._adverb_or_participle_as_written(text, start, end)
+
+    def _adverb_or_participle_as_written(self, text: str, start: int, end: int) -> bool:
+        written = self.nlp(text)
+        in_span = [t for t in written if t.idx < end and start < t.idx + len(t) and not t.is_punct]
+        return any(t.tag_ in NOT_IN_A_NAME_TAGS for t in in_span)
 
     def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
         groups: dict[str, list[Span]] = {}

@@ -219,6 +219,16 @@ def _passing_state(sentence: Span) -> bool:
     return any(c.dep_ == "acomp" and c.lower_ in PASSING_STATES for c in root.children)
 
 
+def _about_what_was_mentioned(sentence: Span) -> bool:
+    """'It will probably help with my college applications', 'That was my favorite part': the
+    subject points back at what was said and the speaker is only a possessive in it."""
+    subjects = [c for c in sentence.root.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if not subjects or not all(s.lower_ in ("it", "that", "this") for s in subjects):
+        return False
+    mine = _first_person_tokens(sentence)
+    return bool(mine) and all(t.dep_ == "poss" for t in mine)
+
+
 def _only_points_back(sentence: Span) -> bool:
     """'I should check it out', 'I can understand that', 'I've never heard of it': no noun or number
     of its own, only a pronoun for what the other party said. A reply, not a fact."""
@@ -236,6 +246,8 @@ def is_informative(sentence: Span, *, after_comment: bool = False) -> bool:
     if _addresses_the_other_party(sentence) or _says_nothing_concrete(sentence):
         return False
     if _joint_plan(sentence) or _only_points_back(sentence) or _passing_state(sentence):
+        return False
+    if _about_what_was_mentioned(sentence):
         return False
     if after_comment and _modal_subjects(sentence)[1]:
         return False

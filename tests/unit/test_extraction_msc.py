@@ -120,3 +120,26 @@ def test_accounts_and_services_are_not_possessions(spacy_nlp) -> None:
         "u0": "The customer's internet has been down since yesterday.",
         "u1": "The customer's account was charged twice.",
     }
+
+
+def test_chit_chat_after_i_am_or_that_is_names_nobody(spacy_nlp) -> None:
+    def names(*texts: str) -> list[str]:
+        interaction = InteractionIn.model_validate({
+            "external_id": "x", "customer": {"identifiers": [{"type": "crm", "value": "c1"}]},
+            "channel": "chat", "started_at": "2026-11-20T14:00:00Z",
+            "utterances": [{"id": f"u{i}", "role": "customer", "text": t} for i, t in enumerate(texts)],
+        })  # fmt: skip
+        found = RuleBasedExtractor(spacy_nlp).extract(interaction).observations
+        return [str(o.attributes["value"]) for o in found if o.trait_key == "name"]
+
+    assert names("Wow, I'm super impressed!", "That's pretty cool that you can watch it.",
+                 "I'm definitely taking BIO right now.", "i am making chicken soup this weekend") == []  # fmt: skip
+    assert names("this is ana ruiz") == ["Ana Ruiz"]
+    assert names("i am priya sharma") == ["Priya Sharma"]
+    assert names("hi i'm grace lee from accounting") == ["Grace Lee"]
+
+
+def test_a_comment_on_what_was_mentioned_is_not_about_the_speaker(spacy_nlp) -> None:
+    facts = _facts(spacy_nlp, "It will probably help with my college applications as well!",
+                   "That was the best day of my life.", "My dog is my best friend.")  # fmt: skip
+    assert set(facts) == {"u2"}
