@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # dynamically quantised export (faster, cosine to fp32 ~0.99 mean, lower worst case); torch:
     # the PyTorch path. See README "Embedding backends" for the measurements behind the default.
     embedding_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
+    # The API's query model, when it differs from the documents' (unset: the same). Document
+    # vectors (the worker's, and a correction's in the API) always use embedding_backend.
+    query_embedding_backend: Literal["onnx", "onnx-int8", "torch"] | None = None
     # Where exports are cached, keyed by the weights' hash. None: $XDG_CACHE_HOME (or ~/.cache)
     # /memory-service/models, shared by every data dir since the key is the content.
     onnx_cache_dir: Path | None = None

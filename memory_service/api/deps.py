@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from memory_service.config import Settings
 from memory_service.db import Transaction, transaction
 from memory_service.embeddings import CachedQueryEmbedder
+from memory_service.embeddings.preload import DocumentModel
 from memory_service.index import VectorIndex
 from memory_service.pages import service as pages
 from memory_service.recall.cache import RecallCache
@@ -32,6 +33,7 @@ class Services(Protocol):
     settings: Settings
     pool: ConnectionPool
     embedder: CachedQueryEmbedder
+    documents: DocumentModel  # document vectors (a correction's): the documents' backend
     index: VectorIndex
     authenticator: ApiKeyAuthenticator
     recall_policy: RecallPolicy

@@ -55,6 +55,7 @@ class ApiRuntime:
     settings: Settings
     pool: ConnectionPool
     embedder: CachedQueryEmbedder
+    documents: preload.DocumentModel
     index: VectorIndex
     syncer: IndexSynchronizer | None
     authenticator: ApiKeyAuthenticator
@@ -167,6 +168,7 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
         settings=settings,
         pool=pool,
         embedder=CachedQueryEmbedder(batched, max_entries=settings.query_cache_size),
+        documents=preload.DocumentModel(settings, base),
         index=index,
         syncer=syncer,
         authenticator=ApiKeyAuthenticator(pool, ttl_seconds=settings.api_key_cache_seconds),

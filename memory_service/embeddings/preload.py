@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from concurrent.futures import Future
+from typing import Any
 
 from memory_service.config import Settings
 from memory_service.embeddings.base import Embedder
@@ -20,7 +21,8 @@ _pending: dict[tuple[str | None, int, int, str], Future[Embedder]] = {}
 
 
 def _key(settings: Settings) -> tuple[str | None, int, int, str]:
-    return settings.embedding_model, settings.embedding_batch_size, settings.torch_threads, settings.embedding_backend
+    backend = query_settings(settings).embedding_backend
+    return settings.embedding_model, settings.embedding_batch_size, settings.torch_threads, backend
 
 
 def set_thread_env(threads: int) -> None:
@@ -30,10 +32,35 @@ def set_thread_env(threads: int) -> None:
 
 
 def build_query_model(settings: Settings) -> Embedder:
-    """The API's model: the backend the settings choose (see factory.build_embedder)."""
+    """The API's query model: query_embedding_backend, else embedding_backend (see
+    factory.build_embedder)."""
     from memory_service.embeddings.factory import build_embedder
 
-    return build_embedder(settings)
+    return build_embedder(query_settings(settings))
+
+
+class DocumentModel:
+    """The API's model for document vectors (a person's correction of an observation): the
+    query model itself when the backends agree, else the documents' backend, loaded on first use."""
+
+    def __init__(self, settings: Settings, query_model: Embedder) -> None:
+        self.settings = settings
+        self._model: Embedder | None = query_model if query_settings(settings) is settings else None
+        self._lock = threading.Lock()
+
+    def embed_one(self, text: str) -> Any:
+        with self._lock:
+            if self._model is None:
+                from memory_service.embeddings.factory import build_embedder
+
+                self._model = build_embedder(self.settings)
+        return self._model.embed([text])[0]
+
+
+def query_settings(settings: Settings) -> Settings:
+    backend = settings.query_embedding_backend
+    return settings if backend in (None, settings.embedding_backend) else settings.model_copy(
+        update={"embedding_backend": backend})  # fmt: skip
 
 
 def start(settings: Settings) -> None:

@@ -74,6 +74,6 @@ def correct_observation(
     customer_id = identity.resolve_customer_ref(conn, tenant_id=tenant.id, ref=customer_ref, country_code=country_code)
     corrected = flows.correct_observation(
         conn, tenant_id=tenant.id, customer_id=customer_id, observation_id=observation_id, correction=correction,
-        embed=runtime.embedder.embed_query, country_code=country_code,
+        embed=runtime.documents.embed_one, country_code=country_code,
     )  # fmt: skip
     return corrected

@@ -46,3 +46,30 @@ def test_a_lone_query_does_not_wait_for_the_batching_window() -> None:
         assert batched.embed([text]).shape == (1, 16)
         assert time.perf_counter() - started < 1.0
     assert batched.batches == 2
+
+
+def test_the_query_model_may_differ_from_the_documents_but_document_vectors_never_do() -> None:
+    from memory_service.config import Settings
+    from memory_service.embeddings.preload import DocumentModel, query_settings
+
+    same = Settings(embedding_backend="onnx")
+    assert query_settings(same) is same
+    named = Settings(embedding_backend="onnx", query_embedding_backend="onnx")
+    assert query_settings(named).embedding_backend == "onnx"
+    split = Settings(embedding_backend="onnx", query_embedding_backend="onnx-int8")
+    assert query_settings(split).embedding_backend == "onnx-int8" and split.embedding_backend == "onnx"
+
+    class Fake:
+        dim = 2
+
+        def __init__(self, value: float) -> None:
+            self.value = value
+
+        def embed(self, texts: list[str]) -> np.ndarray:
+            return np.full((len(texts), 2), self.value, dtype=np.float32)
+
+    query_model = Fake(1.0)
+    assert DocumentModel(same, query_model).embed_one("x")[0] == 1.0  # one model serves both
+    documents = DocumentModel(split, query_model)
+    documents._model = Fake(2.0)  # what build_embedder(split) would load on first use
+    assert documents.embed_one("x")[0] == 2.0
