@@ -144,8 +144,16 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
     if settings.bootstrap_api_key:
         with pool.connection() as conn:
             ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)
-    with timer.phase("redaction"):
-        warm_up_redaction()  # imports presidio's recognizers now, not in the first request
+    def warm_redaction() -> None:  # presidio's recognizers now, not in the first request
+        try:
+            with timer.phase("redaction"):
+                warm_up_redaction()
+        except BaseException as exc:  # re-raised in the main thread
+            failed.append(exc)
+
+    # ~5 s of imports, beside the index load rather than before it (a restart's longest phase).
+    redaction = threading.Thread(target=warm_redaction, name="redaction-warm-up", daemon=True)
+    redaction.start()
     with timer.phase("broker_client"):
         celery = configure_celery(settings)
     dim = embedder.dim if embedder is not None else settings.embedding_dim
@@ -155,6 +163,7 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
             syncer.start()
     with timer.phase("model_wait"):
         loader.join()
+        redaction.join()
     if failed or loaded["model"].dim != dim:
         if syncer is not None:
             syncer.stop()
