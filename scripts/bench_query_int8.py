@@ -12,6 +12,7 @@ fp32 query's, and single-query latency (one thread, interleaved with fp32 at the
 
 from __future__ import annotations
 
+import copy
 import json
 import statistics
 import sys
@@ -28,38 +29,25 @@ if not LOCOMO.exists():
     LOCOMO = Path(__file__).resolve().parents[2] / "shared/datasets/locomo/locomo10_dev.json"
 
 
-def session(path: Path) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def main() -> None:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from memory_service.embeddings.mean_pooling import load_tokenizer, pad_batch
-    from memory_service.embeddings.onnx_export import default_cache_dir, ensure_export
+    from memory_service.embeddings.onnx_export import default_cache_dir
+    from memory_service.embeddings.onnx_runtime import OnnxEmbedder, _session
     from memory_service.embeddings.sentence_transformer import bundled_model_path
 
-    model_path = bundled_model_path()
-    fp32, _ = ensure_export(model_path, default_cache_dir(), "fp32")
-    tokenizer, _ = load_tokenizer(Path(model_path))
+    base = OnnxEmbedder(bundled_model_path(), default_cache_dir(), variant="fp32", threads=1)
+    fp32 = base.model_file
 
-    def embed(s: Any, texts: list[str], batch: int = 64) -> np.ndarray:
-        encoded = tokenizer.encode_batch(texts)
-        out = np.zeros((len(texts), 384), np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
-        for start in range(0, len(order), batch):
-            rows = order[start : start + batch]
-            ids, mask, types = pad_batch([encoded[i] for i in rows])
-            out[rows] = s.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-        return out
+    def with_file(path: Path) -> OnnxEmbedder:
+        """The service's embedder (tokenizer, batching, pooling) over another ONNX file."""
+        other = copy.copy(base)
+        other.session = _session(path, 1)
+        return other
 
-    base = session(fp32)
+    def embed(e: OnnxEmbedder, texts: list[str], batch: int = 64) -> np.ndarray:
+        return e.embed(texts) if batch > 1 else np.vstack([e.embed([t]) for t in texts])
     data, questions = [], []
     for conv in json.loads(LOCOMO.read_text()):
         if conv["sample_id"] not in ("conv-26", "conv-30"):
@@ -70,7 +58,7 @@ def main() -> None:
         questions += [q for q, _ in qs]
     reference = embed(base, questions, batch=1)
 
-    def measure(s: Any) -> tuple[np.ndarray, float, float, float]:
+    def measure(s: OnnxEmbedder) -> tuple[np.ndarray, float, float, float]:
         vectors, recalls, overlaps, k = embed(s, questions, batch=1), [], [], 0
         for ids, docs, qs in data:
             for _, gold in qs:
@@ -103,7 +91,7 @@ def main() -> None:
             out = Path(tmp) / "q.onnx"
             quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
                              extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT}, **options)  # fmt: skip
-            cos, r10, overlap, latency = measure(session(out))
+            cos, r10, overlap, latency = measure(with_file(out))
             rows.append([name, f"{cos.min():.4f} / {np.percentile(cos, 1):.4f} / {cos.mean():.5f}", f"{r10:.3f}",
                          f"{overlap:.3f}", f"{latency:.2f}"])  # fmt: skip
     _, _, _, latency = measure(base)
