@@ -119,20 +119,32 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
     failed: list[BaseException] = []
 
     def load_model() -> None:
-        try:
-            with timer.phase("model"):
-                preloaded = None if embedder is not None else preload.take(settings)
-                if embedder is not None:
-                    loaded["model"] = embedder
-                elif preloaded is not None:  # started before the app was imported
-                    loaded["model"] = preloaded.result()
-                else:
-                    loaded["model"] = preload.build_query_model(settings)
-        except BaseException as exc:  # re-raised in the main thread
-            failed.append(exc)
+        preloaded = None if embedder is not None else preload.take(settings)
+        if embedder is not None:
+            loaded["model"] = embedder
+        elif preloaded is not None:  # started before the app was imported
+            loaded["model"] = preloaded.result()
+        else:
+            loaded["model"] = preload.build_query_model(settings)
 
-    loader = threading.Thread(target=load_model, name="model-loader", daemon=True)
-    loader.start()
+    def beside(phase: str, work: Callable[[], object]) -> threading.Thread:
+        """`work` timed as `phase` in a thread of its own; what it raises is re-raised below."""
+
+        def run() -> None:
+            try:
+                with timer.phase(phase):
+                    work()
+            except BaseException as exc:
+                failed.append(exc)
+
+        thread = threading.Thread(target=run, name=f"start-up-{phase}", daemon=True)
+        thread.start()
+        return thread
+
+    loader = beside("model", load_model)
+    # presidio's recognizers now, not in the first request: ~5 s of imports, beside the
+    # database, migrations and index load rather than before them (a restart's longest phase).
+    redaction = beside("redaction", warm_up_redaction)
     with timer.phase("database"):
         wait_for_database(settings.database_url)
     with timer.phase("migrate"):
@@ -144,16 +156,6 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
     if settings.bootstrap_api_key:
         with pool.connection() as conn:
             ensure_bootstrap_key(conn, key=settings.bootstrap_api_key)
-    def warm_redaction() -> None:  # presidio's recognizers now, not in the first request
-        try:
-            with timer.phase("redaction"):
-                warm_up_redaction()
-        except BaseException as exc:  # re-raised in the main thread
-            failed.append(exc)
-
-    # ~5 s of imports, beside the index load rather than before it (a restart's longest phase).
-    redaction = threading.Thread(target=warm_redaction, name="redaction-warm-up", daemon=True)
-    redaction.start()
     with timer.phase("broker_client"):
         celery = configure_celery(settings)
     dim = embedder.dim if embedder is not None else settings.embedding_dim

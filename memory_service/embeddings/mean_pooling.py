@@ -133,14 +133,31 @@ class MeanPoolingEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         encoded = self.tokenizer.encode_batch(texts)
-        # Batches of similar length pad little (as sentence-transformers does); rows go back in order.
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         with self._lock:
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start : start + self.batch_size]
+            for rows in length_batches(encoded, self.batch_size):
                 out[rows] = self._batch([encoded[i] for i in rows])
         return out
+
+
+# Word pieces per model call, padding included. Measured on this 2-core CPU, ONNX, one thread
+# (same vectors to 1e-8): 128 long LongMemEval turns (256 pieces each) 17.6 texts/s in batches
+# of 64, 25.6 within 512 pieces; 512 LoCoMo turns 86.5 -> 124.9 texts/s. A batch of 64 long
+# texts holds 64 x 12 heads x 256^2 attention scores (~200 MB), far past the caches.
+TOKENS_PER_BATCH = 512
+
+
+def length_batches(encoded: list[Any], most: int) -> list[list[int]]:
+    """Positions of `encoded` in batches of similar length (each pads little, as
+    sentence-transformers does; rows go back in order), of at most `most` texts and
+    TOKENS_PER_BATCH padded pieces (a text longer than that goes alone)."""
+    lengths = [len(e.ids) for e in encoded]
+    batches: list[list[int]] = [[]]
+    for i in sorted(range(len(encoded)), key=lengths.__getitem__):
+        if batches[-1] and ((len(batches[-1]) + 1) * lengths[i] > TOKENS_PER_BATCH or len(batches[-1]) >= most):
+            batches.append([])
+        batches[-1].append(i)
+    return [b for b in batches if b]
 
 
 def pad_batch(encoded: list[Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -27,12 +27,10 @@ def recall_for_customer(
 ) -> RecallResponse:  # fmt: skip
     customer_id, name = resolve_customer(conn, tenant_id=tenant_id, ref=customer_ref, country_code=country_code)
     version = index.version(tenant_id=tenant_id, customer_id=customer_id) if cache and cache.enabled else None
-    asked = request.model_dump_json(exclude={"include_profile"})
-    key = None if version is None else (tenant_id, customer_id, version, asked)
-    answer = None if cache is None or key is None else cache.get(key)
-    if answer is not None and not _still_live(conn, tenant_id, customer_id, answer):
-        answer = None
-    if answer is None:
+    key = None if version is None else (tenant_id, customer_id, version, request.model_dump_json(
+        exclude={"include_profile"}))  # fmt: skip
+    answer = cache.get(key) if cache and key else None
+    if answer is None or not _still_live(conn, tenant_id, customer_id, answer):
         answer = recall(
             conn,
             index=index,
@@ -44,7 +42,7 @@ def recall_for_customer(
             policy=policy,
             reranker=reranker,
         )
-        if cache is not None and key is not None:
+        if cache and key:
             cache.put(key, answer)
     profile = get_profile(conn, tenant_id=tenant_id, customer_id=customer_id) if request.include_profile else None
     RECALL_ITEMS.observe(len(answer.items))

@@ -102,14 +102,15 @@ def test_a_partial_or_corrupted_export_is_made_again(cache: Path, damage: str) -
 
 
 def test_batches_hold_a_token_budget_and_keep_every_text_once() -> None:
-    from memory_service.embeddings.onnx_runtime import TOKENS_PER_BATCH, _batches
+    from types import SimpleNamespace
+
+    from memory_service.embeddings.mean_pooling import TOKENS_PER_BATCH, length_batches
 
     lengths = [3] * 200 + [100, 200, 256, 256, 600]
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches = _batches(order, lengths, 64)
+    batches = length_batches([SimpleNamespace(ids=[0] * n) for n in lengths], 64)
     assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
     for b in batches:
         assert len(b) <= 64
         assert len(b) == 1 or len(b) * max(lengths[i] for i in b) <= TOKENS_PER_BATCH
     assert [lengths[i] for i in batches[-1]] == [600]  # longer than the budget: alone
-    assert _batches([], [], 64) == []
+    assert length_batches([], 64) == []
