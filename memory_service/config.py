@@ -59,8 +59,9 @@ class Settings(BaseSettings):
     # dynamically quantised export (faster, cosine to fp32 ~0.99 mean, lower worst case); torch:
     # the PyTorch path. See README "Embedding backends" for the measurements behind the default.
     embedding_backend: Literal["onnx", "onnx-int8", "torch"] = "onnx"
-    # The API's query model, when it differs from the documents' (unset: the same). Document
-    # vectors (the worker's, and a correction's in the API) always use embedding_backend.
+    # The API's query model. Unset: onnx-int8 when documents are onnx (query cosine to fp32 >= 0.99
+    # on the dev questions, a third of the CPU of a cold recall's embedding), else the documents'.
+    # Document vectors (the worker's, and a correction's in the API) always use embedding_backend.
     query_embedding_backend: Literal["onnx", "onnx-int8", "torch"] | None = None
     # Where exports are cached, keyed by the weights' hash. None: $XDG_CACHE_HOME (or ~/.cache)
     # /memory-service/models, shared by every data dir since the key is the content.
@@ -91,6 +92,10 @@ class Settings(BaseSettings):
     # answer re-checked in Postgres (recall/cache.py); seconds it is kept (0: off), and how many.
     recall_cache_seconds: float = 30.0
     recall_cache_size: int = 4096
+    # Recalls computed at once (embedding and ranking; kept answers are not held back). More threads
+    # than cores only time-slice the GIL and the cores: each recall takes longer, none finishes
+    # sooner. 0: the machine's core count.
+    recall_concurrency: int = 0
     index_poll_seconds: float = 2.0
 
     # Auth.

@@ -52,8 +52,10 @@ def test_the_query_model_may_differ_from_the_documents_but_document_vectors_neve
     from memory_service.config import Settings
     from memory_service.embeddings.preload import DocumentModel, query_settings
 
-    same = Settings(embedding_backend="onnx")
+    same = Settings(embedding_backend="torch")
     assert query_settings(same) is same
+    default = Settings(embedding_backend="onnx")  # queries default to int8 over fp32 ONNX documents
+    assert query_settings(default).embedding_backend == "onnx-int8" and default.embedding_backend == "onnx"
     named = Settings(embedding_backend="onnx", query_embedding_backend="onnx")
     assert query_settings(named).embedding_backend == "onnx"
     split = Settings(embedding_backend="onnx", query_embedding_backend="onnx-int8")
