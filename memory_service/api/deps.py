@@ -6,6 +6,7 @@ Routers see the services built at start-up through the `Services` protocol, so t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Protocol
 
@@ -38,6 +39,7 @@ class Services(Protocol):
     authenticator: ApiKeyAuthenticator
     recall_policy: RecallPolicy
     recall_cache: RecallCache
+    recall_slots: threading.BoundedSemaphore
     reranker: Reranker | None
     redaction_patterns: list[CustomPattern]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -63,6 +65,7 @@ class ApiRuntime:
     broker_ping: Callable[[], bool]
     recall_policy: RecallPolicy
     recall_cache: RecallCache = field(default_factory=lambda: RecallCache(ttl_seconds=0))
+    recall_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
     reranker: Reranker | None = None  # a port; nothing plugged in by default
     redaction_patterns: list[CustomPattern] = field(default_factory=list)
     startup: StartupTimer = field(default_factory=StartupTimer)
@@ -190,9 +193,14 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
             min_score=settings.recall_min_score, relative_cutoff=settings.recall_relative_cutoff
         ),
         recall_cache=RecallCache(ttl_seconds=settings.recall_cache_seconds, max_entries=settings.recall_cache_size),
+        recall_slots=threading.BoundedSemaphore(settings.recall_concurrency or os.cpu_count() or 2),
         startup=timer,
     )
     runtime.start_reaper()
+    # What start-up built (the index's arrays and maps, the model, imported modules) lives as long as
+    # the process: out of the collector's reach, so a full collection under load does not walk it.
+    gc.collect()
+    gc.freeze()
     return runtime
 
 

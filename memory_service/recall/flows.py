@@ -5,6 +5,7 @@ The ranking itself is recall/service.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 from psycopg import Connection
@@ -23,25 +24,28 @@ from schemas.recall import RecallRequest, RecallResponse
 def recall_for_customer(
     conn: Connection, *, tenant_id: str, customer_ref: str, request: RecallRequest, index: VectorIndex,
     embed_query: Callable[[str], np.ndarray], policy: RecallPolicy, reranker: Reranker | None = None,
-    country_code: str = "1", cache: RecallCache | None = None,
+    country_code: str = "1", cache: RecallCache | None = None, slots: AbstractContextManager[object] | None = None,
 ) -> RecallResponse:  # fmt: skip
+    """`slots` bounds how many recalls embed and rank at once (the runtime's recall_slots); a kept
+    answer is served without one."""
     customer_id, name = resolve_customer(conn, tenant_id=tenant_id, ref=customer_ref, country_code=country_code)
     version = index.version(tenant_id=tenant_id, customer_id=customer_id) if cache and cache.enabled else None
     key = None if version is None else (tenant_id, customer_id, version, request.model_dump_json(
         exclude={"include_profile"}))  # fmt: skip
     answer = cache.get(key) if cache and key else None
     if answer is None or not _still_live(conn, tenant_id, customer_id, answer):
-        answer = recall(
-            conn,
-            index=index,
-            query_vector=embed_query(without_name(request.query, customer_name=name)),
-            customer_name=name,
-            tenant_id=tenant_id,
-            customer_id=customer_id,
-            request=request,
-            policy=policy,
-            reranker=reranker,
-        )
+        with slots or nullcontext():
+            answer = recall(
+                conn,
+                index=index,
+                query_vector=embed_query(without_name(request.query, customer_name=name)),
+                customer_name=name,
+                tenant_id=tenant_id,
+                customer_id=customer_id,
+                request=request,
+                policy=policy,
+                reranker=reranker,
+            )
         if cache and key:
             cache.put(key, answer)
     profile = get_profile(conn, tenant_id=tenant_id, customer_id=customer_id) if request.include_profile else None

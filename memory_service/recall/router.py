@@ -30,4 +30,5 @@ def recall_memory(
             conn, tenant_id=tenant.id, customer_ref=customer_ref, request=request, index=runtime.index,
             embed_query=runtime.embedder.embed_query, policy=runtime.recall_policy, reranker=runtime.reranker,
             country_code=runtime.settings.default_phone_country_code, cache=runtime.recall_cache,
+            slots=runtime.recall_slots,
         )  # fmt: skip

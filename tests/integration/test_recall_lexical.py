@@ -184,10 +184,25 @@ def test_a_kept_answer_is_served_again_only_while_every_unit_in_it_is_live(api) 
     _settle(lambda: _indexed(api, customer_id) == _postgres_units(api, customer_id), "all units")
     cache = api.runtime.recall_cache
     assert cache.enabled
-    first = api.recall(customer_id, "scooter battery", include_profile=False).json()
-    hits = cache.hits
-    again = api.recall(customer_id, "scooter battery", include_profile=True).json()
+    slots, taken = api.runtime.recall_slots, []
+
+    class Counting:  # the runtime's bound on recalls computed at once, counted
+        def __enter__(self) -> None:
+            taken.append(1)
+            slots.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            slots.release()
+
+    api.runtime.recall_slots = Counting()
+    try:
+        first = api.recall(customer_id, "scooter battery", include_profile=False).json()
+        hits = cache.hits
+        again = api.recall(customer_id, "scooter battery", include_profile=True).json()
+    finally:
+        api.runtime.recall_slots = slots
     assert cache.hits == hits + 1  # the same request, memory unchanged: the kept answer
+    assert len(taken) == 1  # computed once, in a slot; the kept answer is served without one
     assert again["items"] == first["items"] and again["profile"] is not None and first["profile"] is None
     assert any("scooter" in i["text"] for i in first["items"])
     # Behind the change feed's back (the index, and so the key, are unchanged): the kept answer
