@@ -47,17 +47,34 @@ _STOPWORDS = frozenset(
 )
 
 
+def _stem(word: str) -> str:
+    if word in _STOPWORDS:
+        return ""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+class _StemMemo(dict[str, str]):
+    """word -> stem ("" for a stopword), each word worked out once; cleared when it grows past
+    a bound (recall reads the same vocabulary again and again: the long units' sentences)."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= 200_000:
+            self.clear()
+        stem = self[word] = _stem(word)
+        return stem
+
+
+_STEMS = _StemMemo()
+
+
 def stems(text: str) -> set[str]:
     """Content-word stems (a light suffix strip, enough to match "camping" with "camped")."""
-    out = set()
-    for word in _WORD.findall(text.lower()):
-        if word in _STOPWORDS:
-            continue
-        for suffix in _SUFFIXES:
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = word[: -len(suffix)]
-                break
-        out.add(word)
+    memo = _STEMS
+    out = {memo[word] for word in _WORD.findall(text.lower())}
+    out.discard("")
     return out
 
 

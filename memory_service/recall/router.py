@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from memory_service.api.deps import ReadTenantDep, RuntimeDep
 from memory_service.api.errors import ERROR_RESPONSES
@@ -22,13 +22,16 @@ router = APIRouter(prefix="/v1/customers", tags=["recall"], responses=ERROR_RESP
 )
 def recall_memory(
     customer_ref: str, request: RecallRequest, tenant: ReadTenantDep, runtime: RuntimeDep
-) -> RecallResponse:
+) -> Response:
     # Read-only: an autocommit connection taken in this thread (no transaction dependency, whose
     # enter and exit would each hop to a worker thread, and no BEGIN/COMMIT round trips).
     with read_connection(runtime.pool) as conn:
-        return recall_for_customer(
+        answer = recall_for_customer(
             conn, tenant_id=tenant.id, customer_ref=customer_ref, request=request, index=runtime.index,
             embed_query=runtime.embedder.embed_query, policy=runtime.recall_policy, reranker=runtime.reranker,
             country_code=runtime.settings.default_phone_country_code, cache=runtime.recall_cache,
             slots=runtime.recall_slots,
         )  # fmt: skip
+    # The answer is a RecallResponse built and checked here: written as JSON directly, not validated
+    # a second time against response_model (which still documents it); ~1 ms of CPU a recall.
+    return Response(answer.model_dump_json(), media_type="application/json")
