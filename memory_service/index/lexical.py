@@ -139,8 +139,15 @@ class LexicalEntry:
             contributions.append(idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)))
         if not units:
             return np.empty(0, np.int64), np.empty(0)
-        matched, inverse = np.unique(np.concatenate(units), return_inverse=True)
-        scores = np.bincount(inverse, weights=np.concatenate(contributions))
+        # Scores summed per unit position (one pass, no sort of the postings), then only the
+        # best `limit` of the matched units sorted.
+        summed = np.bincount(np.concatenate(units), weights=np.concatenate(contributions), minlength=n)
+        matched = np.flatnonzero(summed)
+        scores = summed[matched]
+        if len(matched) > limit:  # everything tied with the limit-th score stays in, for the ordering below
+            cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
+            keep = scores >= cut
+            matched, scores = matched[keep], scores[keep]
         order = np.lexsort((matched, -scores))[:limit]  # best first; ties by position, deterministic
         return matched[order].astype(np.int64), scores[order]
 

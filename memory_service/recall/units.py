@@ -42,9 +42,11 @@ def lexical_hits(
     return [SearchHit(observation_id=str(r["id"]), score=float(r["score"]), unit_type=r["unit_type"]) for r in rows]
 
 
-def facts_of_row(row: dict[str, Any], unit_type: str) -> UnitFacts:
-    reply = None
-    if unit_type == "segment":
+def facts_of_row(row: dict[str, Any], unit_type: str, known: UnitFacts | None = None) -> UnitFacts:
+    """Kind and time from the row (the truth); the following segment's id as the index already
+    knew it, else derived from the row's interaction and position."""
+    reply = known.reply_id if known is not None else None
+    if reply is None and unit_type == "segment":
         reply = str(episodes_repo.unit_id(str(row["interaction_id"]), "segment", int(row["position"]) + 1))
     return UnitFacts(kind=item_builder.kind_of(row, unit_type), observed_at=row["observed_at"], reply_id=reply)
 
@@ -104,5 +106,5 @@ class CandidateRows:
             if row is None:
                 self.facts.pop(unit_id, None)
             else:
-                self.facts[unit_id] = facts_of_row(row, unit_type)
+                self.facts[unit_id] = facts_of_row(row, unit_type, self.facts.get(unit_id))
         return self.rows
