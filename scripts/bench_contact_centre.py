@@ -12,13 +12,15 @@ mem0 (scripts/cc_mem0.py, infer=False, no LLM, kept in --data-dir/mem0).
 Then, per bucket: HTTP recall latency cold (a query text never sent before in this run) and
 cached (the bucket's questions, each sent once beforehand), closed loop at concurrency 1, 8, 32
 and open loop at 50, 100, 150 offered/s; the pgvector-only path (MEMORY_VECTOR_BACKEND=pgvector)
-at concurrency 1 and 8; mem0's search at concurrency 1 in process; the bare fp32
-sentence-transformers query embedding (this process, one thread) as the reference; CPU per
-recall of the API, worker+Redis, Postgres and the load generator apart; and evidence recall of
-the same questions for the service and mem0 (scripts/cc_quality.py: LongMemEval by session,
-LoCoMo by turn). Markdown tables are printed and everything is saved as JSON (--out, default
-DATA_DIR/results-<time>.json); --report re-prints a saved one. A build too slow for the time at
-hand can be cut short fairly with scripts/cc_cutoff.py.
+at concurrency 1 and 8 (and with --fp32-queries the in-process path with the API's queries
+embedded by the fp32 export instead of int8, the default, at concurrency 1 and 8); mem0's search
+at concurrency 1 in process; the bare fp32 sentence-transformers query embedding (this process,
+one thread) as the reference; CPU per recall of the API, worker+Redis, Postgres and the load
+generator apart; and evidence recall of the same questions for the service and mem0
+(scripts/cc_quality.py: LongMemEval by session, LoCoMo by turn). Markdown tables are printed and
+everything is saved as JSON (--out, default DATA_DIR/results-<time>.json); --report re-prints a
+saved one. A build too slow for the time at hand can be cut short fairly with
+scripts/cc_cutoff.py.
 """
 
 from __future__ import annotations
@@ -232,8 +234,8 @@ def run_service(
     ready = service.start()
     settle(service)
     results.setdefault("service_start", {})[backend] = {"ready_s": ready, "api_rss_mb": rss_mb(service)}
-    closed = [1, 8] if backend == "pgvector" else [int(c) for c in args.levels.split(",")]
-    rates = [] if backend == "pgvector" else [float(r) for r in args.rates.split(",")]
+    closed = [1, 8] if backend != "faiss" else [int(c) for c in args.levels.split(",")]
+    rates = [] if backend != "faiss" else [float(r) for r in args.rates.split(",")]
     try:
         for bucket in BUCKETS:
             if not queries.by_bucket[bucket]:
@@ -338,6 +340,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--quality-questions", type=int, default=200,
                     help="at most this many LoCoMo and LongMemEval questions scored for both systems (0: all)")
     ap.add_argument("--skip-pgvector", action="store_true")
+    ap.add_argument("--fp32-queries", action="store_true",
+                    help="also the in-process path with fp32 query embeddings (MEMORY_QUERY_EMBEDDING_BACKEND=onnx), "
+                    "c=1 and 8")
     ap.add_argument("--skip-mem0", action="store_true")
     ap.add_argument("--report", help="only print the tables of a saved results JSON")
     ap.add_argument("--out", help="results JSON (default DATA_DIR/results-<time>.json)")
@@ -377,6 +382,8 @@ def main() -> None:
             queries.by_bucket[BUCKETS[0]] or queries.by_bucket[BUCKETS[1]]), strict=False)]  # fmt: skip
         results["bare_embedding"] = bare_embedding(encoder(), cold_texts)
         run_service("faiss", args, data_dir, queries, results)
+        if args.fp32_queries:
+            run_service("faiss+fp32-queries", args, data_dir, queries, results)
         if not args.skip_pgvector:
             run_service("pgvector", args, data_dir, queries, results)
         if not args.skip_mem0:

@@ -37,8 +37,12 @@ class Service:
 
     def start(self) -> float:
         env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
+        # "faiss+fp32-queries": the in-process index with the API's queries embedded by the fp32 export
+        vectors, _, variant = self.backend.partition("+")
         env.update({"MEMORY_BOOTSTRAP_API_KEY": BOOTSTRAP_KEY, "HF_HUB_OFFLINE": "1", "MEMORY_LOG_LEVEL": "WARNING",
-                    "MEMORY_VECTOR_BACKEND": self.backend, "MEMORY_DB_POOL_MAX": "40"})  # fmt: skip
+                    "MEMORY_VECTOR_BACKEND": vectors, "MEMORY_DB_POOL_MAX": "40"})  # fmt: skip
+        if variant == "fp32-queries":
+            env["MEMORY_QUERY_EMBEDDING_BACKEND"] = "onnx"
         self.url = f"http://127.0.0.1:{free_port()}"
         log = open(self.data_dir / f"up-{self.backend}.log", "ab")  # noqa: SIM115
         cmd = [sys.executable, "-m", "memory_service.cli", "up", "--port", self.url.rsplit(":", 1)[1],
