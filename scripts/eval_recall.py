@@ -61,6 +61,15 @@ LOCOMO_TUNED = frozenset({"conv-26", "conv-30"})
 # - a looser gate (min_score 0.2, relative_cutoff 0.5, 160-char items): 0.782 / 0.772 (R@20 0.842 / 0.824).
 # - RRF k 20 instead of 60: 0.784 / 0.769. Tuned only: BM25 b 0.5 0.768 (R@5 0.691 -> 0.679); agent turns
 #   weighted 0.45 0.752; the question's opening words ("When did") dropped from the dense query 0.752.
+# Round of 2026-12-04b (R@10 tuned / untuned, against 0.771 / 0.773 on the same data). Kept: each list's
+# normalised score beside RRF, a first rank's worth at most (RecallPolicy.score_weight): 0.787 / 0.786; on top,
+# window_boost 2.0 instead of 1.3: 0.796 / 0.791 (untuned temporal 0.804 -> 0.815). Tried, not kept (against
+# 0.787 / 0.786 unless said): the score share x61 (scores first, ranks as tie-breakers) 0.811 / 0.775;
+# a Rocchio second dense search (query + half the mean of the 3 best hits' vectors, RRF weight 0.5) 0.794 / 0.781;
+# the relative cutoff anchored on the 3rd-best cosine 0.791 / 0.785. Against 0.796 / 0.791: a same-day prior
+# (units told the day the ten best were told, x(1 + 0.3 share)) 0.816 / 0.790 (multi-hop 0.532 -> 0.514); one
+# BM25 list per query lexeme, RRF weight 0.5 shared, 0.799 / 0.790. Tuned only: min_score 0.2 with relative
+# cutoff 0.5 0.800 (the untuned half gained nothing from it before); duplicate_cosine 0.85 / 0.80 0.796 / 0.793.
 
 
 def locomo_half(sample_id: str) -> str:

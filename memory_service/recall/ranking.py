@@ -2,7 +2,9 @@
 
 Fusion is reciprocal rank fusion (Cormack et al. 2009): score = sum over lists of
 w / (k + rank). It needs no score calibration between cosine and BM25, which live on
-unrelated scales, and is robust to either list being empty.
+unrelated scales, and is robust to either list being empty. Each list's score, normalised
+within the list, adds at most a first rank's worth (score_fusion): ranks keep the lists
+comparable, the scores say how far apart neighbouring hits are.
 """
 
 from __future__ import annotations
@@ -39,6 +41,27 @@ def reciprocal_rank_fusion(
         for rank, unit_id in enumerate(ids):
             fused[unit_id] = fused.get(unit_id, 0.0) + weight / (k + rank + 1)
     return fused
+
+
+def score_fusion(
+    lists: Iterable[tuple[list[str], list[float], float, bool]], *, k: float = 60.0, weight: float = 1.0
+) -> dict[str, float]:
+    """{unit id: score share} from best-first id lists with their scores, each with a list weight
+    and whether to min-max its scores (cosine; else divided by the best, BM25). A list's best
+    score adds weight * w / (k + 1), what its first rank adds in reciprocal rank fusion; the
+    others in proportion, so a clear gap between hits counts and a near tie hardly does."""
+    out: dict[str, float] = {}
+    for ids, scores, list_weight, min_max in lists:
+        if not scores:
+            continue
+        hi = max(scores)
+        lo = min(scores) if min_max else 0.0
+        if hi <= lo:
+            continue
+        share = weight * list_weight / (k + 1)
+        for unit_id, score in zip(ids, scores, strict=True):
+            out[unit_id] = out.get(unit_id, 0.0) + share * (score - lo) / (hi - lo)
+    return out
 
 
 def apply_time_priors(

@@ -5,7 +5,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from memory_service.index import CustomerVectorIndex
-from memory_service.recall.ranking import Candidate, apply_time_priors, reciprocal_rank_fusion, select_diverse
+from memory_service.recall.ranking import (
+    Candidate,
+    apply_time_priors,
+    reciprocal_rank_fusion,
+    score_fusion,
+    select_diverse,
+)
 from memory_service.recall.service import lexical_query
 from memory_service.recall.timeparse import is_temporal, parse_window
 
@@ -17,6 +23,20 @@ def test_rrf_rewards_agreement_between_lists() -> None:
     assert max(fused, key=fused.__getitem__) == "b"
     assert fused["a"] > fused["d"] > fused["c"]
     assert set(fused) == {"a", "b", "c", "d"}
+
+
+def test_score_fusion_adds_at_most_a_first_rank_and_keeps_the_gaps() -> None:
+    dense = (["a", "b", "c"], [0.71, 0.70, 0.45], 1.0, True)
+    lexical = (["c", "a"], [8.0, 2.0], 1.0, False)
+    shares = score_fusion([dense, lexical], k=60.0)
+    first = 1.0 / 61
+    assert abs(shares["a"] - (first + first * 2.0 / 8.0)) < 1e-9  # best cosine, a quarter of the best BM25
+    assert abs(shares["b"] - first * 0.25 / 0.26) < 1e-9  # a near tie with the best keeps nearly all
+    assert abs(shares["c"] - first) < 1e-9  # the lowest cosine adds nothing, the best BM25 a first rank
+    # a near tie between ranks 1 and 2 no longer costs what a wide gap costs
+    fused = reciprocal_rank_fusion([(dense[0], 1.0), (lexical[0], 1.0)], k=60.0)
+    assert fused["a"] + shares["a"] > fused["c"] + shares["c"]
+    assert score_fusion([(["a"], [0.5], 1.0, True)]) == {}  # one hit: no spread to speak of
 
 
 def test_recency_prior_prefers_newer_and_can_be_off() -> None:
