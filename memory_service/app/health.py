@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -46,7 +47,7 @@ def readyz(request: Request) -> JSONResponse:
         checks["model"] = runtime.embedder is not None
         checks["index"] = runtime.index.ready
     ready = all(checks.values())
-    content: dict[str, object] = {"ready": ready, "checks": checks}
+    content: dict[str, object] = {"ready": ready, "checks": checks, "pid": os.getpid()}  # which API process
     if runtime is not None:
         content["startup_seconds"] = runtime.startup.phases  # where the last start went
         content["worker"] = _worker_status(runtime.settings)

@@ -67,7 +67,9 @@ def _preload_query_model(settings: Settings) -> None:
     preload.start(settings)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool = False) -> None:
+    """The API on host:port; with reuse_port, on a socket other API processes share (SO_REUSEPORT),
+    listening only once this process is ready, so the kernel never hands it a connection early."""
     from memory_service.embeddings import preload
     from memory_service.logging import configure_logging
 
@@ -77,7 +79,15 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     from memory_service.app.main import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    if not reuse_port:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+        return
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))  # uvicorn listens after the app's start-up
+    config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @app.command()
@@ -106,21 +116,29 @@ def up(
     # One process for the large queue whatever --concurrency says: its tasks are rare and long,
     # and each worker process holds its own copy of the models.
     large = command + ["--concurrency", "1", "--queues", "large"]
+    # More API processes on the same port once this one is ready; one snapshot writer (this
+    # process), the others load the snapshot and follow the change feed.
+    api_command = [sys.executable, "-m", "memory_service.cli", "serve", "--host", host, "--port", str(port),
+                   "--reuse-port"]  # fmt: skip
+    env = {**os.environ, "MEMORY_INDEX_SNAPSHOT": "false"}
+    apis = [supervisor.WorkerComponent(api_command, name=f"api-{n}", env=env) for n in range(1, settings.api_processes)]
     watcher = _supervise(handles, url, [main + ["--queues", "main"], large]
-                         if settings.large_interaction_utterances > 0 else [main])  # fmt: skip
+                         if settings.large_interaction_utterances > 0 else [main], apis)  # fmt: skip
     # uvicorn re-raises SIGTERM after its own shutdown; turn it into SystemExit so cleanup runs.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     typer.echo(f"memory-service on {url} (data: {settings.data_dir}); the worker starts once the API is ready",
                err=True)  # fmt: skip
     typer.echo(url)
     try:
-        _serve(settings, host, port)
+        _serve(settings, host, port, reuse_port=bool(apis))
     finally:
         watcher.stop()
         stop_handles(handles)
 
 
-def _supervise(handles: list[Any], url: str, worker_commands: list[list[str]]) -> supervisor.Supervisor:
+def _supervise(
+    handles: list[Any], url: str, worker_commands: list[list[str]], apis: list[supervisor.WorkerComponent] | None = None
+) -> supervisor.Supervisor:
     """Restart what `up` started when it dies (supervisor.py). The worker starts once the API
     answers /readyz, so the two do not compete for the cores while the API loads its model and
     index: interactions posted meanwhile are committed and queued, and processed seconds later."""
@@ -138,6 +156,8 @@ def _supervise(handles: list[Any], url: str, worker_commands: list[list[str]]) -
     waits = (lambda: _api_ready(url), lambda: _api_ready(url, worker=True))
     for name, command, ready in zip(("worker", "worker-large"), worker_commands, waits, strict=False):
         watcher.start_when(supervisor.WorkerComponent(command, name=name), ready)
+    for api in apis or []:
+        watcher.start_when(api, lambda: _api_ready(url))
     watcher.start()
     return watcher
 
@@ -154,12 +174,15 @@ def _api_ready(url: str, *, worker: bool = False) -> bool:
 
 
 @app.command()
-def serve(port: int = 8080, host: str = "127.0.0.1", data_dir: DataDir = None) -> None:
+def serve(
+    port: int = 8080, host: str = "127.0.0.1", data_dir: DataDir = None,
+    reuse_port: Annotated[bool, typer.Option(help="share the port with other API processes (SO_REUSEPORT)")] = False,
+) -> None:  # fmt: skip
     """Run the API only (migrates first)."""
     _preload_query_model(settings_for(data_dir))
     settings, handles = resolve_services(settings_for(data_dir))
     try:
-        _serve(settings, host, port)
+        _serve(settings, host, port, reuse_port=reuse_port)
     finally:
         stop_handles(handles)
 

@@ -72,8 +72,8 @@ class Component(ABC):
 class WorkerComponent(Component):
     name = "worker"
 
-    def __init__(self, command: list[str], name: str = "worker") -> None:
-        self.command, self.name = command, name
+    def __init__(self, command: list[str], name: str = "worker", env: dict[str, str] | None = None) -> None:
+        self.command, self.name, self.env = command, name, env
         self.proc: subprocess.Popen[bytes] | None = None
 
     def pids(self) -> set[int]:
@@ -83,7 +83,7 @@ class WorkerComponent(Component):
         return self.proc.poll() if self.proc else None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(self.command, preexec_fn=die_with_parent)
+        self.proc = subprocess.Popen(self.command, preexec_fn=die_with_parent, env=self.env)
         log.info("worker_started", component=self.name, pid=self.proc.pid)
 
     def stop(self) -> None:

@@ -78,3 +78,59 @@ def test_up_runs_the_whole_service_on_embedded_defaults(tmp_path) -> None:
     assert proc.returncode == 0
     # The embedded Postgres it started is stopped with it.
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
+
+
+def test_up_with_two_api_processes_serves_from_both_on_one_port(tmp_path) -> None:
+    """MEMORY_API_PROCESSES=2: a second API process shares the port (SO_REUSEPORT); memory written
+    through either is recalled through both (each index follows the change feed), and stopping
+    `up` stops it too."""
+    import psutil
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMORY_")}
+    env.update({"MEMORY_BOOTSTRAP_API_KEY": "up-test-key", "MEMORY_LOG_JSON": "false", "HF_HUB_OFFLINE": "1",
+                "MEMORY_API_PROCESSES": "2"})  # fmt: skip
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "memory_service.cli", "up", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        env=env, stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": "Bearer up-test-key"}
+    try:
+        pids: set[int] = set()
+        started = time.monotonic()
+        while len(pids) < 2:  # a new connection each time: the kernel spreads them over the two
+            try:
+                answer = httpx.get(f"{base}/readyz", timeout=2)
+                if answer.status_code == 200:
+                    pids.add(answer.json()["pid"])
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (tmp_path / "up.log").read_text()[-3000:]
+            assert time.monotonic() - started < 120, f"not two ready API processes within two minutes: {pids}"
+            time.sleep(0.1)
+        assert proc.pid in pids
+        payload = example_interaction(external_id="call-two-apis")
+        interaction_id = httpx.post(f"{base}/v1/interactions", json=payload, headers=headers).json()["interaction_id"]
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{base}/v1/interactions/{interaction_id}", headers=headers).json()["status"] != "done":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        found: dict[int, bool] = {}
+        deadline = time.monotonic() + 30
+        while len(found) < 2 or not all(found.values()):
+            with httpx.Client(base_url=base, headers=headers) as http:  # a new connection: either process
+                pid = http.get("/readyz").json()["pid"]
+                items = http.post("/v1/customers/phone%3A%2B15551234567/recall", json={"query": "damaged order"}).json()
+                found[pid] = found.get(pid, False) or bool(items["items"])
+            assert time.monotonic() < deadline, found
+        extra = next(p for p in pids if p != proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+    assert proc.returncode == 0
+    assert not psutil.pid_exists(extra) or psutil.Process(extra).status() == psutil.STATUS_ZOMBIE
