@@ -13,7 +13,8 @@ Then, per bucket: HTTP recall latency cold (a query text never sent before in th
 cached (the bucket's questions, each sent once beforehand), closed loop at concurrency 1, 8, 32
 and open loop at 50, 100, 150 offered/s; the pgvector-only path (MEMORY_VECTOR_BACKEND=pgvector)
 at concurrency 1 and 8 (and with --fp32-queries the in-process path with the API's queries
-embedded by the fp32 export instead of int8, the default, at concurrency 1 and 8); mem0's search
+embedded by the fp32 export instead of int8, the default, and with --two-api-processes two API
+processes on the port, each at concurrency 1 and 8); mem0's search
 at concurrency 1 in process; the bare fp32 sentence-transformers query embedding (this process,
 one thread) as the reference; CPU per recall of the API, worker+Redis, Postgres and the load
 generator apart; and evidence recall of the same questions for the service and mem0
@@ -343,6 +344,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--fp32-queries", action="store_true",
                     help="also the in-process path with fp32 query embeddings (MEMORY_QUERY_EMBEDDING_BACKEND=onnx), "
                     "c=1 and 8")
+    ap.add_argument("--two-api-processes", action="store_true",
+                    help="also the in-process path with MEMORY_API_PROCESSES=2 (one port, SO_REUSEPORT), c=1 and 8")
     ap.add_argument("--skip-mem0", action="store_true")
     ap.add_argument("--report", help="only print the tables of a saved results JSON")
     ap.add_argument("--out", help="results JSON (default DATA_DIR/results-<time>.json)")
@@ -384,6 +387,8 @@ def main() -> None:
         run_service("faiss", args, data_dir, queries, results)
         if args.fp32_queries:
             run_service("faiss+fp32-queries", args, data_dir, queries, results)
+        if args.two_api_processes:
+            run_service("faiss+2-apis", args, data_dir, queries, results)
         if not args.skip_pgvector:
             run_service("pgvector", args, data_dir, queries, results)
         if not args.skip_mem0:

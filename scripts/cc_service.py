@@ -26,6 +26,20 @@ from service_harness import BOOTSTRAP_KEY, free_port, percentile, wait_ready
 NextRequest = Callable[[random.Random], tuple[str, str]]  # -> (customer ref, query text)
 
 
+def _children(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _cmdline(proc: psutil.Process) -> list[str]:
+    try:
+        return proc.cmdline()
+    except psutil.Error:
+        return []
+
+
 class Service:
     """`memory-service up` on data_dir (restartable); Postgres is the embedded one the caller
     holds open, so it survives restarts and its processes can be measured."""
@@ -43,6 +57,8 @@ class Service:
                     "MEMORY_VECTOR_BACKEND": vectors, "MEMORY_DB_POOL_MAX": "40"})  # fmt: skip
         if variant == "fp32-queries":
             env["MEMORY_QUERY_EMBEDDING_BACKEND"] = "onnx"
+        if variant == "2-apis":  # "faiss+2-apis": two API processes on the port (MEMORY_API_PROCESSES=2)
+            env["MEMORY_API_PROCESSES"] = "2"
         self.url = f"http://127.0.0.1:{free_port()}"
         log = open(self.data_dir / f"up-{self.backend}.log", "ab")  # noqa: SIM115
         cmd = [sys.executable, "-m", "memory_service.cli", "up", "--port", self.url.rsplit(":", 1)[1],
@@ -59,7 +75,9 @@ class Service:
         """CPU seconds so far: API process, its children (worker, Redis), Postgres, and this
         process (the load generator)."""
         assert self.proc
-        api = cpu_seconds([self.proc.pid], children=False)
+        # `up` itself and any further API processes it runs (MEMORY_API_PROCESSES: `serve --reuse-port`)
+        apis = [self.proc.pid, *(c.pid for c in _children(self.proc.pid) if "--reuse-port" in _cmdline(c))]
+        api = cpu_seconds(apis, children=False)
         pg = postmaster_pid(self.data_dir / "postgres" / "data") or postmaster_pid(self.data_dir / "postgres")
         return {"api": api, "worker+redis": cpu_seconds([self.proc.pid]) - api, "postgres": cpu_seconds([pg]),
                 "loadgen": time.process_time()}  # fmt: skip
