@@ -24,6 +24,11 @@ from bench_recall import cpu_seconds, postmaster_pid
 from service_harness import BOOTSTRAP_KEY, free_port, percentile, wait_ready
 
 NextRequest = Callable[[random.Random], tuple[str, str]]  # -> (customer ref, query text)
+# Service backends "VECTORS+VARIANT" (e.g. "faiss+2-apis"): what each variant sets.
+VARIANT_ENV = {
+    "fp32-queries": {"MEMORY_QUERY_EMBEDDING_BACKEND": "onnx"},  # the API's queries by the fp32 export
+    "2-apis": {"MEMORY_API_PROCESSES": "2"},  # two API processes on the port
+}
 
 
 def _children(pid: int) -> list[psutil.Process]:
@@ -51,14 +56,10 @@ class Service:
 
     def start(self) -> float:
         env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
-        # "faiss+fp32-queries": the in-process index with the API's queries embedded by the fp32 export
         vectors, _, variant = self.backend.partition("+")
         env.update({"MEMORY_BOOTSTRAP_API_KEY": BOOTSTRAP_KEY, "HF_HUB_OFFLINE": "1", "MEMORY_LOG_LEVEL": "WARNING",
                     "MEMORY_VECTOR_BACKEND": vectors, "MEMORY_DB_POOL_MAX": "40"})  # fmt: skip
-        if variant == "fp32-queries":
-            env["MEMORY_QUERY_EMBEDDING_BACKEND"] = "onnx"
-        if variant == "2-apis":  # "faiss+2-apis": two API processes on the port (MEMORY_API_PROCESSES=2)
-            env["MEMORY_API_PROCESSES"] = "2"
+        env.update(VARIANT_ENV.get(variant, {}))
         self.url = f"http://127.0.0.1:{free_port()}"
         log = open(self.data_dir / f"up-{self.backend}.log", "ab")  # noqa: SIM115
         cmd = [sys.executable, "-m", "memory_service.cli", "up", "--port", self.url.rsplit(":", 1)[1],

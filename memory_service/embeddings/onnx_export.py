@@ -88,7 +88,7 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-def _write_atomically(target: Path, write: Callable[[Path], None], recipe: str = RECIPE) -> None:
+def _write_atomically(target: Path, write: Callable[[Path], None], recipe: str) -> None:
     """write(tmp) then rename: readers see the old file, or none, or the whole new one."""
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=".tmp")
     os.close(fd)
@@ -110,17 +110,18 @@ def ensure_export(model_path: str, cache_dir: Path, variant: Variant = "fp32") -
 
     Returns the path and the seconds spent exporting (0.0 when the cached file was reused)."""
     target = cache_dir / f"sentence-encoder-{model_key(model_path)}-{variant}.onnx"
+    recipe = VARIANT_RECIPES[variant]
     with _locked(target):
-        if is_valid(target, VARIANT_RECIPES[variant]):
+        if is_valid(target, recipe):
             return target, 0.0
         for stale in cache_dir.glob(f".{target.stem}.*.tmp"):  # left by a process killed mid-export
             stale.unlink(missing_ok=True)
         started = time.perf_counter()
         if variant == "fp32":
-            _write_atomically(target, lambda tmp: _export_fp32(model_path, tmp))
+            _write_atomically(target, lambda tmp: _export_fp32(model_path, tmp), recipe)
         else:
             fp32, _ = ensure_export(model_path, cache_dir, "fp32")  # another file, another lock
-            _write_atomically(target, lambda tmp: _quantize(fp32, tmp), VARIANT_RECIPES[variant])
+            _write_atomically(target, lambda tmp: _quantize(fp32, tmp), recipe)
         return target, time.perf_counter() - started
 
 

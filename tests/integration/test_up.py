@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -23,16 +25,32 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _start_up(tmp_path: Path, port: int, stdout: int, **extra_env: str) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
+    """`memory-service up` on tmp_path/data with no MEMORY_ setting but these; its log in tmp_path/up.log."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMORY_")}
+    env.update({"MEMORY_BOOTSTRAP_API_KEY": "up-test-key", "MEMORY_LOG_JSON": "false", "HF_HUB_OFFLINE": "1",
+                **extra_env})  # fmt: skip
+    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "memory_service.cli", "up", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        env=env, stdout=stdout, stderr=log,
+    )  # fmt: skip
+    return proc, log
+
+
+def _stop(proc: subprocess.Popen[bytes], log: IO[bytes]) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 def test_up_runs_the_whole_service_on_embedded_defaults(tmp_path) -> None:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMORY_")}
-    env.update({"MEMORY_BOOTSTRAP_API_KEY": "up-test-key", "MEMORY_LOG_JSON": "false", "HF_HUB_OFFLINE": "1"})
-    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
     data_dir = tmp_path / "data"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "memory_service.cli", "up", "--port", str(port), "--data-dir", str(data_dir)],
-        env=env, stdout=subprocess.PIPE, stderr=log,
-    )  # fmt: skip
+    proc, log = _start_up(tmp_path, port, subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         assert proc.stdout is not None
@@ -69,12 +87,7 @@ def test_up_runs_the_whole_service_on_embedded_defaults(tmp_path) -> None:
         again = httpx.post(f"{base}/v1/interactions", json=payload, headers=headers)
         assert again.status_code == 200 and again.json()["interaction_id"] == interaction_id
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        _stop(proc, log)
     assert proc.returncode == 0
     # The embedded Postgres it started is stopped with it.
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
@@ -87,14 +100,7 @@ def test_up_with_two_api_processes_serves_from_both_on_one_port(tmp_path) -> Non
     import psutil
 
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MEMORY_")}
-    env.update({"MEMORY_BOOTSTRAP_API_KEY": "up-test-key", "MEMORY_LOG_JSON": "false", "HF_HUB_OFFLINE": "1",
-                "MEMORY_API_PROCESSES": "2"})  # fmt: skip
-    log = open(tmp_path / "up.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "memory_service.cli", "up", "--port", str(port), "--data-dir", str(tmp_path / "data")],
-        env=env, stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
+    proc, log = _start_up(tmp_path, port, subprocess.DEVNULL, MEMORY_API_PROCESSES="2")
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": "Bearer up-test-key"}
     try:
         pids: set[int] = set()
@@ -126,11 +132,6 @@ def test_up_with_two_api_processes_serves_from_both_on_one_port(tmp_path) -> Non
             assert time.monotonic() < deadline, found
         extra = next(p for p in pids if p != proc.pid)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        _stop(proc, log)
     assert proc.returncode == 0
     assert not psutil.pid_exists(extra) or psutil.Process(extra).status() == psutil.STATUS_ZOMBIE
