@@ -7,6 +7,7 @@ million) against microseconds for the binary one.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -145,27 +146,76 @@ def lexical_search(
     return conn.execute(sql, params).fetchall()  # type: ignore[arg-type, return-value]
 
 
-class _LexemeCache:
-    """Query text -> Postgres lexemes, least recently used dropped first (the parser is stable)."""
+# A whitespace-separated token of plain ASCII letters and digits, edge punctuation aside, is one
+# token of Postgres' default parser whatever stands around it, and the english configuration
+# turns it into at most one lexeme on its own: so such a query's lexemes are the union of its
+# words' lexemes. Anything else (hyphens, apostrophes, inner dots, signs, other scripts) may make
+# compound tokens, and the whole text goes to Postgres (tests/integration/test_recall_lexical.py
+# checks the two agree on real and generated queries).
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")
+_EDGE_PUNCTUATION = ".,?!;:\"()"
 
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
+
+def plain_words(text: str) -> list[str] | None:
+    """The query's words, lower-cased, if every token is a plain word; else None."""
+    words = []
+    for token in text.split():
+        word = token.strip(_EDGE_PUNCTUATION)
+        if not word:  # punctuation alone ("?", "...")
+            continue
+        if not _PLAIN_WORD.fullmatch(word):
+            return None
+        words.append(word.lower())
+    return words
+
+
+class _LexemeCache:
+    """Query text -> Postgres lexemes (the parser is stable). A query of plain words is answered
+    from each word's lexeme, kept per word (words repeat across queries far more than whole
+    texts do), so a new question of known words costs no round trip; only its unknown words are
+    asked, in one query. Other texts are asked whole and kept per text, least recently used out
+    first; the words are started afresh when they reach `words`."""
+
+    def __init__(self, size: int = 4096, words: int = 50_000) -> None:
+        self.size, self.word_size = size, words
         self._items: OrderedDict[str, list[str]] = OrderedDict()
+        self._words: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
+        self.round_trips = 0
 
     def get(self, conn: Connection, text: str) -> list[str]:
+        words = plain_words(text)
+        if words is not None:
+            return self._from_words(conn, words)
         with self._lock:
             found = self._items.get(text)
             if found is not None:
                 self._items.move_to_end(text)
                 return found
         rows: list[Any] = conn.execute("SELECT tsvector_to_array(to_tsvector('english', %s)) AS x", (text,)).fetchall()
+        self.round_trips += 1
         lexemes = list(rows[0]["x"])
         with self._lock:
             self._items[text] = lexemes
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return lexemes
+
+    def _from_words(self, conn: Connection, words: list[str]) -> list[str]:
+        known = self._words  # this call's view: a full cache is replaced, never emptied under a reader
+        missing = sorted({w for w in words if w not in known})
+        found: dict[str, tuple[str, ...]] = {}
+        if missing:
+            rows: list[Any] = conn.execute(
+                "SELECT w, tsvector_to_array(to_tsvector('english', w)) AS x FROM unnest(%s::text[]) AS w", (missing,)
+            ).fetchall()
+            self.round_trips += 1
+            found = {row["w"]: tuple(row["x"]) for row in rows}
+            with self._lock:
+                if len(self._words) + len(found) > self.word_size:
+                    self._words = {}
+                self._words.update(found)
+        return sorted({x for w in words for x in (found[w] if w in found else known.get(w, ()))})
 
 
 _lexemes = _LexemeCache()

@@ -218,3 +218,37 @@ def test_a_kept_answer_is_served_again_only_while_every_unit_in_it_is_live(api) 
     _settle(lambda: _indexed(api, customer_id) == _postgres_units(api, customer_id), "new unit")
     fresh = api.recall(customer_id, "scooter battery", include_profile=False).json()
     assert any("charger" in i["text"] for i in fresh["items"])
+
+
+_TOKENS = (
+    "When did Caroline go to the LGBTQ support group ? painting sunrise kids running 2023 2023. 5. 3pm 10am "
+    "(Melanie) end... U.S. e-mail don't won't .net -5 +44 A.B x@y.com Caroline's #1 100% $20 3.5 co-op "
+    "naïve café Zürich 'quoted' \"said\" well-known http://a.b/c 1st 2nd mid-2023 O'Brien it's the a of and"
+).split()
+
+
+def _whole_text(conn: Any, text: str) -> list[str]:
+    rows = conn.execute("SELECT tsvector_to_array(to_tsvector('english', %s)) AS x", (text,)).fetchall()
+    return sorted(rows[0]["x"])
+
+
+def test_query_lexemes_word_by_word_equal_postgres_on_the_whole_text(runtime) -> None:  # type: ignore[no-untyped-def]
+    """A query of plain words takes its lexemes word by word from the cache; any text at all gets
+    exactly what to_tsvector gives for the whole of it."""
+    import random
+
+    rng = random.Random(11)
+    texts = [" ".join(rng.choice(_TOKENS) for _ in range(rng.randint(1, 12))) for _ in range(400)]
+    if LOCOMO.exists():
+        texts += [q["question"] for c in json.loads(LOCOMO.read_text()) for q in c["qa"]][:600]
+    cache = units._LexemeCache()
+    with runtime.pool.connection() as conn:
+        for text in texts:
+            assert cache.get(conn, text) == _whole_text(conn, text), text
+        plain = [t for t in texts if units.plain_words(t) is not None]
+        assert len(plain) > 100  # the word-by-word path really ran
+        before = cache.round_trips
+        for text in plain:  # every word is known now: no round trip at all
+            assert cache.get(conn, text) == _whole_text(conn, text), text
+        assert cache.round_trips == before
+    assert units.plain_words("Where's the e-mail?") is None and units.plain_words("What did (Mel) do?") is not None
