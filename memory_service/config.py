@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     index_snapshot: bool = True  # <data_dir>/index-snapshot, written on shutdown and every interval
     index_snapshot_interval_seconds: float = 300.0
     query_batch_window_ms: float = 2.0  # concurrent query embeddings wait this long to share one batch
+    # One thread embeds every query, sharing batches between concurrent recalls; off, each recall
+    # embeds its own query in its own thread (as many at once as MEMORY_RECALL_CONCURRENCY allows).
+    query_micro_batch: bool = True
 
     # Extraction
     # An OpenAI-compatible chat-completions base URL (e.g. http://localhost:11434/v1) turns on the

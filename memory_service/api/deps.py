@@ -6,7 +6,6 @@ Routers see the services built at start-up through the `Services` protocol, so t
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Protocol
 
@@ -24,6 +23,7 @@ from memory_service.pages import service as pages
 from memory_service.recall.cache import RecallCache
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
+from memory_service.recall.slots import FairSlots
 from memory_service.redaction import CustomPattern, Redaction
 from memory_service.tenants.service import ApiKeyAuthenticator, Tenant
 
@@ -39,7 +39,7 @@ class Services(Protocol):
     authenticator: ApiKeyAuthenticator
     recall_policy: RecallPolicy
     recall_cache: RecallCache
-    recall_slots: threading.BoundedSemaphore
+    recall_slots: FairSlots
     reranker: Reranker | None
     redaction_patterns: list[CustomPattern]
 

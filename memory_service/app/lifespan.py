@@ -25,6 +25,7 @@ from memory_service.metrics import ENQUEUE_FAILURES, REQUEUED
 from memory_service.recall.cache import RecallCache
 from memory_service.recall.rerank import Reranker
 from memory_service.recall.service import RecallPolicy
+from memory_service.recall.slots import FairSlots
 from memory_service.redaction import CustomPattern, parse_patterns
 from memory_service.redaction import warm_up as warm_up_redaction
 from memory_service.tenants.service import ApiKeyAuthenticator, ensure_bootstrap_key
@@ -65,7 +66,7 @@ class ApiRuntime:
     broker_ping: Callable[[], bool]
     recall_policy: RecallPolicy
     recall_cache: RecallCache = field(default_factory=lambda: RecallCache(ttl_seconds=0))
-    recall_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(2))
+    recall_slots: FairSlots = field(default_factory=lambda: FairSlots(2))
     reranker: Reranker | None = None  # a port; nothing plugged in by default
     redaction_patterns: list[CustomPattern] = field(default_factory=list)
     startup: StartupTimer = field(default_factory=StartupTimer)
@@ -177,7 +178,8 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
             raise failed[0]
         raise ValueError(f"the embedding model makes {loaded['model'].dim}-d vectors, MEMORY_EMBEDDING_DIM is {dim}")
     base = loaded["model"]
-    batched = MicroBatchingEmbedder(base, window_s=settings.query_batch_window_ms / 1000.0)
+    batched = MicroBatchingEmbedder(base, window_s=settings.query_batch_window_ms / 1000.0) \
+        if settings.query_micro_batch else base
     runtime = ApiRuntime(
         settings=settings,
         pool=pool,
@@ -193,7 +195,7 @@ def build_api_runtime(settings: Settings, *, embedder: Embedder | None = None) -
             min_score=settings.recall_min_score, relative_cutoff=settings.recall_relative_cutoff
         ),
         recall_cache=RecallCache(ttl_seconds=settings.recall_cache_seconds, max_entries=settings.recall_cache_size),
-        recall_slots=threading.BoundedSemaphore(settings.recall_concurrency or os.cpu_count() or 2),
+        recall_slots=FairSlots(settings.recall_concurrency or os.cpu_count() or 2),
         startup=timer,
     )
     runtime.start_reaper()

@@ -27,8 +27,11 @@ def build_embedder(settings: Settings) -> Embedder:
         from memory_service.embeddings.onnx_runtime import OnnxEmbedder
 
         variant: Variant = "int8" if settings.embedding_backend == "onnx-int8" else "fp32"
+        # Without the micro-batching thread, each recall embeds in its own thread: as many runs at once.
+        runs = 1 if settings.query_micro_batch else settings.recall_concurrency or os.cpu_count() or 1
         embedder = OnnxEmbedder(path, settings.onnx_cache_dir or default_cache_dir(), variant=variant,
-                                batch_size=settings.embedding_batch_size, threads=settings.torch_threads)  # fmt: skip
+                                batch_size=settings.embedding_batch_size, threads=settings.torch_threads,
+                                runs=runs)  # fmt: skip
         log.info("embedder_ready backend=onnx variant=%s model_file=%s export_seconds=%.2f", variant,
                  embedder.model_file, embedder.export_seconds)  # fmt: skip
         return embedder

@@ -31,7 +31,7 @@ def _session(model_file: Path, threads: int):  # type: ignore[no-untyped-def]
 
 class OnnxEmbedder:
     def __init__(self, model_path: str, cache_dir: Path, *, variant: Variant = "fp32", batch_size: int = 64,
-                 threads: int = 1) -> None:  # fmt: skip
+                 threads: int = 1, runs: int = 1) -> None:  # fmt: skip
         self.model_file, self.export_seconds = ensure_export(model_path, cache_dir, variant)
         try:
             self.session = _session(self.model_file, threads)
@@ -45,7 +45,10 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.model_name = model_path
         self.variant = variant
-        self._lock = threading.Lock()  # one run at a time keeps latency flat, as the torch path does
+        # Runs at once: one keeps latency flat, as the torch path does; more let recalls that embed
+        # their own queries (MEMORY_QUERY_MICRO_BATCH off) use the cores side by side (a session
+        # may run from several threads; each run takes its `threads`).
+        self._lock = threading.BoundedSemaphore(max(1, runs))
 
     def _run(self, encoded: list) -> np.ndarray:  # type: ignore[type-arg]
         ids, mask, types = pad_batch(encoded)

@@ -71,6 +71,17 @@ def test_batch_and_single_give_the_same_vectors_in_input_order(cache: Path) -> N
     assert np.abs(batch - singles).max() < 1e-4  # padding never changes a vector
 
 
+def test_queries_embedded_from_several_threads_at_once_get_their_own_vectors(cache: Path) -> None:
+    """Without the micro-batching thread each recall embeds its own query: runs side by side."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    embedder = OnnxEmbedder(bundled_model_path(), cache, runs=2)
+    alone = np.vstack([embedder.embed([t]) for t in TEXTS])
+    with ThreadPoolExecutor(4) as pool:
+        together = np.vstack(list(pool.map(lambda t: embedder.embed([t]), TEXTS * 3)))
+    assert np.abs(together - np.vstack([alone] * 3)).max() < 1e-6
+
+
 QUERIES = [t for t in _BASE if t.strip() and len(t) < 80]  # what the API embeds with int8 by default
 
 
