@@ -100,7 +100,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--requests", type=int, default=150, help="cold recalls per tree, bucket and round")
     ap.add_argument("--concurrency", type=int, default=4)
-    ap.add_argument("--buckets", default=",".join(BUCKETS))
+    ap.add_argument("--buckets", default=";".join(BUCKETS), help="semicolon-separated (bucket names hold commas)")
     ap.add_argument("--env", action="append", default=[], help="NAME:KEY=VALUE, a setting for one tree's API only")
     args = ap.parse_args()
     trees = dict(t.split("=", 1) for t in args.tree)
@@ -111,13 +111,14 @@ def main() -> None:
         extra[name][key] = value
     manifest = json.loads((args.data_dir / "manifest.json").read_text())
     queries = Queries(manifest, cap=10**6)
-    buckets = [b for b in args.buckets.split(",") if queries.by_bucket.get(b)]
+    buckets = [b for b in args.buckets.split(";") if queries.by_bucket.get(b)]
     first = Path(next(iter(trees.values())))
-    up = start(["up", "--port", str(free_port()), "--data-dir", str(args.data_dir)], first, args.data_dir,
+    up_url = f"http://127.0.0.1:{free_port()}"
+    up = start(["up", "--port", up_url.rsplit(":", 1)[1], "--data-dir", str(args.data_dir)], first, args.data_dir,
                "ab-up.log", {})  # fmt: skip
     apis: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
     try:
-        wait_ready(json.loads((args.data_dir / "service.json").read_text())["url"], timeout=600, proc=up)
+        wait_ready(up_url, timeout=600, proc=up)
         for name, tree in trees.items():
             url = f"http://127.0.0.1:{free_port()}"
             settings = {"MEMORY_INDEX_SNAPSHOT": "false", **extra[name]}  # the `up` process writes snapshots
