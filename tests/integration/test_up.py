@@ -96,11 +96,12 @@ def test_up_runs_the_whole_service_on_embedded_defaults(tmp_path) -> None:
 def test_up_with_two_api_processes_serves_from_both_on_one_port(tmp_path) -> None:
     """MEMORY_API_PROCESSES=2: a second API process shares the port (SO_REUSEPORT); memory written
     through either is recalled through both (each index follows the change feed), and stopping
-    `up` stops it too."""
+    `up` stops it too. Here with MEMORY_QUERY_MICRO_BATCH=false: each recall embeds its own query."""
     import psutil
 
     port = _free_port()
-    proc, log = _start_up(tmp_path, port, subprocess.DEVNULL, MEMORY_API_PROCESSES="2")
+    proc, log = _start_up(tmp_path, port, subprocess.DEVNULL, MEMORY_API_PROCESSES="2",
+                           MEMORY_QUERY_MICRO_BATCH="false")
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": "Bearer up-test-key"}
     try:
         pids: set[int] = set()
