@@ -9,7 +9,8 @@ customers and their questions). `memory-service up` runs on it (embedded Postgre
 worker; its own API idles), then one `memory-service serve` per tree, each imported from that
 tree (PYTHONPATH) and reading the same Postgres; the rounds alternate between them so that the
 machine's other load falls on both alike. Cold texts are the bucket's questions with a
-prefix/suffix variation never sent before (to either tree), so every recall embeds its query.
+prefix/suffix variation never sent before; each round sends the same texts to every tree (each
+process keeps its own caches, so they are cold for each), so every recall embeds its query.
 The load generator is the benchmark's lean keep-alive client (cc_service.LeanClient).
 
 Measures what the noise of a shared machine blurs least: CPU seconds of each API process
@@ -40,6 +41,7 @@ from service_harness import BOOTSTRAP_KEY, free_port, percentile, print_table, w
 
 def start(cmd: list[str], tree: Path, data_dir: Path, log_name: str, extra: dict[str, str]) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in ("MEMORY_DATABASE_URL", "MEMORY_REDIS_URL")}
+    env.pop("MEMORY_API_PROCESSES", None)  # one process per tree: its CPU is what is counted
     env.update({"PYTHONPATH": str(tree), "MEMORY_BOOTSTRAP_API_KEY": BOOTSTRAP_KEY, "HF_HUB_OFFLINE": "1",
                 "MEMORY_LOG_LEVEL": "WARNING", **extra})  # fmt: skip
     log = open(data_dir / log_name, "ab")  # noqa: SIM115
@@ -61,36 +63,40 @@ def cpu(pid: int) -> float:
     return times.user + times.system
 
 
-def run_round(url: str, pid: int, take, requests: int, concurrency: int) -> tuple[float, list[float]]:  # type: ignore[no-untyped-def]
-    """`requests` recalls at `concurrency`; (API CPU ms per recall, latencies ms)."""
+def run_round(url: str, pid: int, requests: list[tuple[str, str]], concurrency: int) -> tuple[float, list[float]]:
+    """These recalls at `concurrency`; (API CPU ms per recall, latencies ms). Any failure stops the run."""
     lock = threading.Lock()
-    left = [requests]
+    pending = iter(requests)
     latencies: list[float] = []
+    failures: list[BaseException] = []
 
-    def client(seed: int) -> None:
-        rng, lean = random.Random(seed), LeanClient(url)
+    def client() -> None:
+        lean = LeanClient(url)
         try:
-            while True:
+            while not failures:
                 with lock:
-                    if left[0] <= 0:
-                        return
-                    left[0] -= 1
-                    ref, text = take(rng)
+                    request = next(pending, None)
+                if request is None:
+                    return
                 began = time.perf_counter()
-                if not lean.recall(ref, text):
-                    raise RuntimeError(f"recall failed on {url}")
+                if not lean.recall(*request):
+                    raise RuntimeError(f"recall failed on {url}: {request}")
                 with lock:
                     latencies.append((time.perf_counter() - began) * 1000)
+        except BaseException as exc:  # noqa: BLE001
+            failures.append(exc)
         finally:
             lean.close()
 
     before = cpu(pid)
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return (cpu(pid) - before) * 1000 / requests, latencies
+    if failures:
+        raise failures[0]
+    return (cpu(pid) - before) * 1000 / len(requests), latencies
 
 
 def main() -> None:
@@ -127,14 +133,19 @@ def main() -> None:
             wait_ready(url, timeout=600, proc=proc)
             apis[name] = (url, proc)
         results: dict[tuple[str, str], dict[str, list[float]]] = {}
+        rng = random.Random(5)
         for bucket in buckets:
             take = queries.cold(bucket)
-            for url, proc in apis.values():  # warm-up: first-call costs out of the figures
-                run_round(url, proc.pid, take, 20, args.concurrency)
+            warm_up = [take(rng) for _ in range(20)]
+            for url, proc in apis.values():  # first-call costs out of the figures
+                run_round(url, proc.pid, warm_up, args.concurrency)
             for r in range(args.rounds):
+                # The same new texts for every tree (each process keeps its own caches, so they are
+                # cold for each), in an order that alternates between rounds.
+                requests = [take(rng) for _ in range(args.requests)]
                 order = list(apis.items()) if r % 2 == 0 else list(apis.items())[::-1]
                 for name, (url, proc) in order:
-                    ms, lat = run_round(url, proc.pid, take, args.requests, args.concurrency)
+                    ms, lat = run_round(url, proc.pid, requests, args.concurrency)
                     cell = results.setdefault((bucket, name), {"cpu": [], "lat": []})
                     cell["cpu"].append(ms)
                     cell["lat"] += lat

@@ -157,7 +157,7 @@ class LeanClient:
 
     def recall(self, ref: str, query: str, top_k: int = 10) -> bool:
         body = json.dumps({"query": query, "top_k": top_k, "include_profile": False}).encode()
-        for attempt in (0, 1):  # a connection the server closed is opened again once
+        for attempt in (0, 1):  # a kept-alive connection the server had closed is opened again, once
             if self.conn is None:
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
             try:
@@ -165,10 +165,13 @@ class LeanClient:
                 response = self.conn.getresponse()
                 response.read()
                 return 200 <= response.status < 300
-            except (OSError, http.client.HTTPException):
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self.close()
                 if attempt:
                     raise
+            except (OSError, http.client.HTTPException):  # a timeout, say: never sent twice
+                self.close()
+                raise
         return False
 
     def close(self) -> None:

@@ -13,8 +13,9 @@ from memory_service.embeddings.base import Embedder
 log = logging.getLogger(__name__)
 
 
-def build_embedder(settings: Settings) -> Embedder:
+def build_embedder(settings: Settings, *, runs: int = 1) -> Embedder:
     """settings.embedding_backend: onnx / onnx-int8 (ONNX Runtime, see onnx_runtime) or torch.
+    `runs`: ONNX runs at once (the API's query model without the micro-batching thread).
 
     Models of a form the export does not cover (see mean_pooling.supported) use the torch path."""
     from memory_service.embeddings import mean_pooling
@@ -27,8 +28,6 @@ def build_embedder(settings: Settings) -> Embedder:
         from memory_service.embeddings.onnx_runtime import OnnxEmbedder
 
         variant: Variant = "int8" if settings.embedding_backend == "onnx-int8" else "fp32"
-        # Without the micro-batching thread, each recall embeds in its own thread: as many runs at once.
-        runs = 1 if settings.query_micro_batch else settings.recall_concurrency or os.cpu_count() or 1
         embedder = OnnxEmbedder(path, settings.onnx_cache_dir or default_cache_dir(), variant=variant,
                                 batch_size=settings.embedding_batch_size, threads=settings.torch_threads,
                                 runs=runs)  # fmt: skip

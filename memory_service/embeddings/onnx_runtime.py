@@ -47,7 +47,7 @@ class OnnxEmbedder:
         self.variant = variant
         # Runs at once: one keeps latency flat, as the torch path does; more let recalls that embed
         # their own queries (MEMORY_QUERY_MICRO_BATCH off) use the cores side by side (a session
-        # may run from several threads; each run takes its `threads`).
+        # may run from several threads; with `threads` > 1 they share its one intra-op pool).
         self._lock = threading.BoundedSemaphore(max(1, runs))
 
     def _run(self, encoded: list) -> np.ndarray:  # type: ignore[type-arg]

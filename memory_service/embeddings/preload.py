@@ -35,7 +35,9 @@ def build_query_model(settings: Settings) -> Embedder:
     """The API's query model: query_backend(settings) (see factory.build_embedder)."""
     from memory_service.embeddings.factory import build_embedder
 
-    return build_embedder(query_settings(settings))
+    # Without the micro-batching thread each recall embeds in its own thread: as many runs at once.
+    runs = 1 if settings.query_micro_batch else settings.recall_concurrency or os.cpu_count() or 1
+    return build_embedder(query_settings(settings), runs=runs)
 
 
 class DocumentModel:

@@ -16,7 +16,7 @@ class FairSlots:
     def __init__(self, slots: int) -> None:
         if slots < 1:
             raise ValueError("at least one slot")
-        self.free = slots
+        self.free = self.slots = slots
         self._lock = threading.Lock()
         self._waiters: deque[threading.Lock] = deque()
 
@@ -28,13 +28,24 @@ class FairSlots:
             turn = threading.Lock()
             turn.acquire()
             self._waiters.append(turn)
-        turn.acquire()  # released by the release() that hands this waiter its slot
+        try:
+            turn.acquire()  # released by the release() that hands this waiter its slot
+        except BaseException:  # interrupted while waiting: leave the queue, or pass on a slot handed over
+            with self._lock:
+                handed = turn not in self._waiters
+                if not handed:
+                    self._waiters.remove(turn)
+            if handed:
+                self.release()
+            raise
 
     def release(self) -> None:
         with self._lock:
             if self._waiters:
                 self._waiters.popleft().release()  # the slot passes on; `free` is unchanged
             else:
+                if self.free >= self.slots:
+                    raise ValueError("released more often than acquired")
                 self.free += 1
 
     def __enter__(self) -> FairSlots:

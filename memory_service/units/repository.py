@@ -152,18 +152,22 @@ def lexical_search(
 # words' lexemes. Anything else (hyphens, apostrophes, inner dots, signs, other scripts) may make
 # compound tokens, and the whole text goes to Postgres (tests/integration/test_recall_lexical.py
 # checks the two agree on real and generated queries).
-_PLAIN_WORD = re.compile(r"[A-Za-z0-9]+")
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9]{1,64}")  # longer words are asked whole (and never kept)
 _EDGE_PUNCTUATION = ".,?!;:\"()"
+_TWO_DOTS = re.compile(r"(?<!\.)\.\.(?!\.)")  # "go.." parses as a file token ".."; "..." is blank
 
 
 def plain_words(text: str) -> list[str] | None:
-    """The query's words, lower-cased, if every token is a plain word; else None."""
+    """The query's words, lower-cased, if every token is a plain word; else None. Non-ASCII text
+    is asked whole: under a C locale Postgres reads a no-break space as part of a word."""
+    if not text.isascii():
+        return None
     words = []
     for token in text.split():
         word = token.strip(_EDGE_PUNCTUATION)
         if not word:  # punctuation alone ("?", "...")
             continue
-        if not _PLAIN_WORD.fullmatch(word):
+        if not _PLAIN_WORD.fullmatch(word) or _TWO_DOTS.search(token):
             return None
         words.append(word.lower())
     return words
@@ -193,9 +197,9 @@ class _LexemeCache:
                 self._items.move_to_end(text)
                 return found
         rows: list[Any] = conn.execute("SELECT tsvector_to_array(to_tsvector('english', %s)) AS x", (text,)).fetchall()
-        self.round_trips += 1
         lexemes = list(rows[0]["x"])
         with self._lock:
+            self.round_trips += 1
             self._items[text] = lexemes
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
@@ -209,9 +213,9 @@ class _LexemeCache:
             rows: list[Any] = conn.execute(
                 "SELECT w, tsvector_to_array(to_tsvector('english', w)) AS x FROM unnest(%s::text[]) AS w", (missing,)
             ).fetchall()
-            self.round_trips += 1
             found = {row["w"]: tuple(row["x"]) for row in rows}
             with self._lock:
+                self.round_trips += 1
                 if len(self._words) + len(found) > self.word_size:
                     self._words = {}
                 self._words.update(found)

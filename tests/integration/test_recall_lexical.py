@@ -223,8 +223,9 @@ def test_a_kept_answer_is_served_again_only_while_every_unit_in_it_is_live(api) 
 _TOKENS = (
     "When did Caroline go to the LGBTQ support group ? painting sunrise kids running 2023 2023. 5. 3pm 10am "
     "(Melanie) end... U.S. e-mail don't won't .net -5 +44 A.B x@y.com Caroline's #1 100% $20 3.5 co-op "
-    "naïve café Zürich 'quoted' \"said\" well-known http://a.b/c 1st 2nd mid-2023 O'Brien it's the a of and"
-).split()
+    "naïve café Zürich 'quoted' \"said\" well-known http://a.b/c 1st 2nd mid-2023 O'Brien it's the a of and go.. "
+    "what..? 007 v2 x. .5 (.net)"
+).split() + ["no\u00a0break", "x" * 70]
 
 
 def _whole_text(conn: Any, text: str) -> list[str]:
@@ -252,3 +253,4 @@ def test_query_lexemes_word_by_word_equal_postgres_on_the_whole_text(runtime) ->
             assert cache.get(conn, text) == _whole_text(conn, text), text
         assert cache.round_trips == before
     assert units.plain_words("Where's the e-mail?") is None and units.plain_words("What did (Mel) do?") is not None
+    assert units.plain_words("go.. now") is None and units.plain_words("so... now") == ["so", "now"]

@@ -39,6 +39,7 @@ def test_a_freed_slot_goes_to_the_longest_waiter_not_to_a_newcomer() -> None:
     late.start()
     for t in [*threads, late]:
         t.join(5)
+        assert not t.is_alive()
     assert order == ["first", "second", "third", "newcomer"]
     assert slots.free == 1
 
@@ -62,9 +63,13 @@ def test_no_more_than_the_slots_run_at_once() -> None:
         t.start()
     for t in threads:
         t.join(10)
+        assert not t.is_alive()
     assert most[0] == 2 and slots.free == 2
 
 
-def test_at_least_one_slot() -> None:
+def test_at_least_one_slot_and_no_release_without_an_acquire() -> None:
     with pytest.raises(ValueError):
         FairSlots(0)
+    slots = FairSlots(1)
+    with pytest.raises(ValueError):
+        slots.release()
