@@ -48,6 +48,7 @@ import cc_dataset  # noqa: E402
 import cc_mem0  # noqa: E402
 import cc_quality  # noqa: E402
 import cc_report  # noqa: E402
+import cc_service  # noqa: E402
 from cc_service import NextRequest, Service, count_units, ingest, load, recall, rss_mb  # noqa: E402
 from service_harness import BOOTSTRAP_KEY, percentile  # noqa: E402
 
@@ -346,6 +347,8 @@ def parse_args() -> argparse.Namespace:
                     "c=1 and 8")
     ap.add_argument("--two-api-processes", action="store_true",
                     help="also the in-process path with MEMORY_API_PROCESSES=2 (one port, SO_REUSEPORT), c=1 and 8")
+    ap.add_argument("--variants", default="", help="more in-process variants in the same run, comma-separated "
+                    f"(at concurrency 1 and 8): {', '.join(cc_service.VARIANT_ENV)}")
     ap.add_argument("--skip-mem0", action="store_true")
     ap.add_argument("--report", help="only print the tables of a saved results JSON")
     ap.add_argument("--out", help="results JSON (default DATA_DIR/results-<time>.json)")
@@ -389,6 +392,8 @@ def main() -> None:
             run_service("faiss+fp32-queries", args, data_dir, queries, results)
         if args.two_api_processes:
             run_service("faiss+2-apis", args, data_dir, queries, results)
+        for variant in filter(None, args.variants.split(",")):
+            run_service(f"faiss+{variant}", args, data_dir, queries, results)
         if not args.skip_pgvector:
             run_service("pgvector", args, data_dir, queries, results)
         if not args.skip_mem0:

@@ -30,6 +30,8 @@ NextRequest = Callable[[random.Random], tuple[str, str]]  # -> (customer ref, qu
 VARIANT_ENV = {
     "fp32-queries": {"MEMORY_QUERY_EMBEDDING_BACKEND": "onnx"},  # the API's queries by the fp32 export
     "2-apis": {"MEMORY_API_PROCESSES": "2"},  # two API processes on the port
+    "no-micro-batch": {"MEMORY_QUERY_MICRO_BATCH": "false"},  # each recall embeds its own query
+    "2-apis-no-micro-batch": {"MEMORY_API_PROCESSES": "2", "MEMORY_QUERY_MICRO_BATCH": "false"},
 }
 
 
