@@ -251,15 +251,8 @@ def _with_answers(
     ("what kind of jobs are you thinking of?") matches the query, the answer carries the
     evidence in words of its own. Facts and vectors of new candidates are added in place."""
     by_id = {c.unit_id: c for c in candidates}
-    parents: dict[str, Candidate] = {}
-    for c in sorted(candidates, key=lambda c: c.fused, reverse=True)[: policy.answer_pool]:
-        fact = source.facts[c.unit_id]
-        if c.unit_type == "segment" and fact.kind == "agent_turn" and fact.reply_id is not None:
-            parents.setdefault(fact.reply_id, c)
-    missing = [u for u in parents if u not in source.facts]
-    if missing:
-        source.load_facts((u, "segment") for u in missing)
-        vectors.update(index.vectors(tenant_id=source.tenant_id, customer_id=source.customer_id, ids=missing))
+    parents = _replies_of(candidates, source, "agent_turn", policy.answer_pool)
+    _load_missing(source, index, parents, vectors)
     _inherit(parents, by_id, candidates, source, vectors, query_vector, request, policy.answer_factor)
     return candidates
 
@@ -274,25 +267,37 @@ def _with_continuations(
     if is_temporal(request.query):
         return candidates
     by_id = {c.unit_id: c for c in candidates}
-    replies: dict[str, Candidate] = {}
-    for c in sorted(candidates, key=lambda c: c.fused, reverse=True)[: policy.answer_pool]:
-        fact = source.facts[c.unit_id]
-        if c.unit_type == "segment" and fact.kind == "utterance" and fact.reply_id is not None:
-            replies.setdefault(fact.reply_id, c)
-    missing = [u for u in replies if u not in source.facts]
-    if missing:
-        source.load_facts((u, "segment") for u in missing)
+    replies = _replies_of(candidates, source, "utterance", policy.answer_pool)
+    _load_missing(source, index, replies)
     parents: dict[str, Candidate] = {}
     for reply_id, parent in replies.items():
         reply = source.facts.get(reply_id)
         if reply is not None and reply.kind == "agent_turn" and reply.reply_id is not None:
             parents.setdefault(reply.reply_id, parent)
-    missing = [u for u in parents if u not in source.facts]
-    if missing:
-        source.load_facts((u, "segment") for u in missing)
-        vectors.update(index.vectors(tenant_id=source.tenant_id, customer_id=source.customer_id, ids=missing))
+    _load_missing(source, index, parents, vectors)
     _inherit(parents, by_id, candidates, source, vectors, query_vector, request, policy.continuation_factor)
     return candidates
+
+
+def _replies_of(candidates: list[Candidate], source: CandidateRows, kind: str, pool: int) -> dict[str, Candidate]:
+    """The segment right after each of the `pool` best segment candidates of this kind -> that candidate."""
+    replies: dict[str, Candidate] = {}
+    for c in sorted(candidates, key=lambda c: c.fused, reverse=True)[:pool]:
+        fact = source.facts[c.unit_id]
+        if c.unit_type == "segment" and fact.kind == kind and fact.reply_id is not None:
+            replies.setdefault(fact.reply_id, c)
+    return replies
+
+
+def _load_missing(
+    source: CandidateRows, index: VectorIndex, ids: dict[str, Candidate], vectors: dict[str, np.ndarray] | None = None
+) -> None:
+    """Facts (and, given `vectors`, vectors, added in place) of the segments not yet known."""
+    missing = [u for u in ids if u not in source.facts]
+    if missing:
+        source.load_facts((u, "segment") for u in missing)
+        if vectors is not None:
+            vectors.update(index.vectors(tenant_id=source.tenant_id, customer_id=source.customer_id, ids=missing))
 
 
 def _inherit(
