@@ -84,3 +84,19 @@ def test_the_bundled_gate_tells_a_persona_fact_from_a_reply(spacy_nlp) -> None: 
     high, low = gate.probabilities([(fact, False), (reply, False)])
     assert high >= gate.weights.threshold > low
 
+
+def test_the_gate_keeps_or_drops_a_turn_whole(spacy_nlp) -> None:  # type: ignore[no-untyped-def]
+    """The best-scoring part decides for the turn: a low part beside a high one stays."""
+    coef = np.zeros(DIM + len(CHEAP_FEATURES), np.float32)
+    coef[0] = 10.0
+
+    def embed(texts: list[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), DIM), np.float32)
+        vectors[:, 0] = [1.0 if "kids" in t else 0.0 for t in texts]
+        return vectors
+
+    gated = RuleBasedExtractor(spacy_nlp, gate=FactGate(embed, GateWeights(coef, -5.0, 0.5, 0.8)))
+    both = "I have two kids. I work as a nurse in Ohio."
+    assert _facts(gated, both) == _facts(RuleBasedExtractor(spacy_nlp), both)
+    assert "nurse" in _facts(gated, both)["u0"]
+    assert _facts(gated, "I work as a nurse in Ohio.") == {}
