@@ -100,3 +100,11 @@ def test_the_gate_keeps_or_drops_a_turn_whole(spacy_nlp) -> None:  # type: ignor
     assert _facts(gated, both) == _facts(RuleBasedExtractor(spacy_nlp), both)
     assert "nurse" in _facts(gated, both)["u0"]
     assert _facts(gated, "I work as a nurse in Ohio.") == {}
+
+
+def test_a_reported_problem_is_never_dropped_by_the_gate(spacy_nlp) -> None:  # type: ignore[no-untyped-def]
+    """The gate learnt persona facts from chit-chat; a contact centre's issue stays whatever it says."""
+    gated = RuleBasedExtractor(spacy_nlp, gate=_constant_gate(0.01))
+    found = gated.extract(_interaction("I got the wrong size and my order arrived damaged.")).observations
+    assert [o.kind for o in found if o.kind not in ("sentiment", "trait")] == ["issue"]
+    assert _facts(gated, "I have two kids and a dog.") == {}
