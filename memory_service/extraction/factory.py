@@ -10,14 +10,16 @@ from memory_service.extraction.rules import RuleBasedExtractor, load_spacy
 
 
 def build_extractor(settings: Settings, embedder: Embedder | None = None) -> Extractor:
-    """The offline rules with the learned fact gate; with MEMORY_EXTRACTION_LLM_URL set, the LLM
-    extractor in front of them. The gate embeds with `embedder` (the worker's document embedder
-    can be shared), else with one built here from the same settings."""
-    if embedder is None:
-        from memory_service.embeddings.factory import build_embedder
+    """The offline rules with the learned fact gate (unless MEMORY_EXTRACTION_FACT_GATE is off);
+    with MEMORY_EXTRACTION_LLM_URL set, the LLM extractor in front of them. The gate embeds with
+    `embedder` (the worker passes its document embedder), else with one built here."""
+    gate = None
+    if settings.extraction_fact_gate:
+        if embedder is None:
+            from memory_service.embeddings.factory import build_embedder
 
-        embedder = build_embedder(settings)
-    gate = FactGate(embedder.embed, GateWeights.bundled())
+            embedder = build_embedder(settings)
+        gate = FactGate(embedder.embed, GateWeights.bundled())
     rules = RuleBasedExtractor(
         load_spacy(settings.spacy_model), default_country_code=settings.default_phone_country_code,
         phone_region=settings.default_phone_region, gate=gate,

@@ -108,3 +108,16 @@ def test_a_reported_problem_is_never_dropped_by_the_gate(spacy_nlp) -> None:  # 
     found = gated.extract(_interaction("I got the wrong size and my order arrived damaged.")).observations
     assert [o.kind for o in found if o.kind not in ("sentiment", "trait")] == ["issue"]
     assert _facts(gated, "I have two kids and a dog.") == {}
+
+
+def test_the_gate_is_a_setting_and_shares_the_embedder_it_is_given() -> None:
+    from memory_service.config import Settings
+    from memory_service.extraction.factory import build_extractor
+    from tests.fakes import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    on = build_extractor(Settings(), embedder=embedder)
+    off = build_extractor(Settings(extraction_fact_gate=False), embedder=embedder)
+    assert isinstance(on, RuleBasedExtractor) and isinstance(off, RuleBasedExtractor)
+    assert on.gate is not None and on.gate.embed == embedder.embed
+    assert off.gate is None
