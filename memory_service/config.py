@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     # An OpenAI-compatible chat-completions base URL (e.g. http://localhost:11434/v1) turns on the
     # LLM extractor; unset, the offline rules extract. The rules stay the fallback on any failure.
     extraction_llm_url: str | None = None
+    # The learned fact gate over the rules' statements (extraction/gate.py): trained on persona
+    # chit-chat (MSC), measured there; a reported problem is never dropped. False: the rules alone.
+    extraction_fact_gate: bool = True
     extraction_llm_model: str = "gpt-4o-mini"
     extraction_llm_api_key: str | None = None
     extraction_llm_timeout_seconds: float = 30.0

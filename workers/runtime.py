@@ -35,10 +35,11 @@ def get_worker_runtime() -> WorkerRuntime:
             assert settings.database_url, "MEMORY_DATABASE_URL must be set for a worker"
             wait_for_database(settings.database_url)
             migrate(settings.database_url)  # idempotent; the pool needs the vector type to exist
+            embedder = build_embedder(settings)  # one model: the documents' vectors and the fact gate
             _runtime = WorkerRuntime(
                 settings=settings,
                 pool=create_pool(settings.database_url, min_size=1, max_size=2, name="worker"),
-                embedder=build_embedder(settings),
-                extractor=build_extractor(settings),
+                embedder=embedder,
+                extractor=build_extractor(settings, embedder=embedder),
             )
         return _runtime

@@ -18,6 +18,7 @@ from spacy.tokens import Doc, Span
 
 from memory_service.extraction import agent, statements, traits
 from memory_service.extraction.base import ExtractedObservation, Extraction
+from memory_service.extraction.gate import FactGate
 from memory_service.extraction.phones import region_for
 from memory_service.extraction.rewrite import possessions, to_standalone
 from memory_service.extraction.sentiment import interaction_sentiment
@@ -48,14 +49,21 @@ def load_spacy(model: str) -> Language:
 
 
 class RuleBasedExtractor:
-    def __init__(self, nlp: Language, *, default_country_code: str = "1", phone_region: str | None = None) -> None:
+    def __init__(
+        self, nlp: Language, *, default_country_code: str = "1", phone_region: str | None = None,
+        gate: FactGate | None = None,
+    ) -> None:
         self.nlp = nlp
+        # The learned gate (gate.py, with its measured gains) over the sentences the rules keep;
+        # None: the rules alone.
+        self.gate = gate
         self.default_country_code = default_country_code
         self.phone_region = region_for(phone_region or default_country_code)
 
     def extract(self, interaction: InteractionIn) -> Extraction:
         utterances = [u for u in interaction.utterances if u.text.strip()]
         docs = list(self.nlp.pipe([u.text for u in utterances], batch_size=64))
+        candidates = self._candidates([doc for u, doc in zip(utterances, docs, strict=True) if u.role == "customer"])
         found: list[ExtractedObservation] = []
         resolution: agent.Resolution | None = None
         region = interaction_region(interaction, self.phone_region)
@@ -68,7 +76,7 @@ class RuleBasedExtractor:
                 trait_obs = self._traits(utterance, at, traits.asked_for(" ".join(agent_block)), region)
                 found.extend(trait_obs)
                 if not any(o.attributes.get("answered") for o in trait_obs):
-                    found.extend(self._statements(utterance, doc, at))
+                    found.extend(self._statements(utterance, *candidates[id(doc)], at))
             elif utterance.role == "agent":
                 agent_block = [*agent_block, utterance.text] if previous_role == "agent" else [utterance.text]
                 found.extend(self._commitments(utterance, doc, at))
@@ -139,12 +147,21 @@ class RuleBasedExtractor:
         in_span = [t for t in written if t.idx < end and start < t.idx + len(t) and not t.is_punct]
         return any(t.tag_ in NOT_IN_A_NAME_TAGS for t in in_span)
 
-    def _statements(self, utterance: UtteranceIn, doc: Doc, at: datetime) -> list[ExtractedObservation]:
+    def _candidates(self, docs: list[Doc]) -> dict[int, tuple[list[tuple[Span, bool]], list[Span]]]:
+        """Per customer doc (by id): its statement parts, and the ones the rules (and the gate, if
+        there is one: it embeds the parts of the whole interaction in one batch) keep."""
+        parts = [[statements.statement_part(sentence) for sentence in doc.sents] for doc in docs]
+        verdicts = [[statements.is_informative(p, after_comment=a) for p, a in found] for found in parts]
+        if self.gate is not None:
+            verdicts = self.gate.choose(parts, verdicts)
+        return {id(doc): (found, [p for (p, _), keep in zip(found, kept, strict=True) if keep])
+                for doc, found, kept in zip(docs, parts, verdicts, strict=True)}  # fmt: skip
+
+    def _statements(
+        self, utterance: UtteranceIn, parts: list[tuple[Span, bool]], candidates: list[Span], at: datetime
+    ) -> list[ExtractedObservation]:
         groups: dict[str, list[Span]] = {}
-        parts = [statements.statement_part(sentence) for sentence in doc.sents]
-        for part, after_comment in parts:
-            if not statements.is_informative(part, after_comment=after_comment):
-                continue
+        for part in candidates:
             kind = statements.classify_statement(part.text)
             if kind != "issue" and TRAIT_CUE_RE.search(part.text):
                 continue  # the trait observation already carries this sentence
