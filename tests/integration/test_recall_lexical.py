@@ -240,6 +240,8 @@ def test_query_lexemes_word_by_word_equal_postgres_on_the_whole_text(runtime) ->
 
     rng = random.Random(11)
     texts = [" ".join(rng.choice(_TOKENS) for _ in range(rng.randint(1, 12))) for _ in range(400)]
+    plain_tokens = [t for t in _TOKENS if units.plain_words(t) is not None]  # edge punctuation included
+    texts += [" ".join(rng.choice(plain_tokens) for _ in range(rng.randint(1, 12))) for _ in range(200)]
     if LOCOMO.exists():
         texts += [q["question"] for c in json.loads(LOCOMO.read_text()) for q in c["qa"]][:600]
     cache = units._LexemeCache()
