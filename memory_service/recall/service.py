@@ -10,7 +10,7 @@ verbatim, one utterance each) and interaction summaries, each with its provenanc
    kinds/types/since/until filter here. The customer's reply to a matching agent turn joins
    the candidates with part of the turn's score (the question matches the query, the answer
    holds the evidence); so does the customer's next own turn after a matching turn of theirs
-   (what they say next goes on with it), except for questions about when.
+   (what they say next goes on with it), except for questions about when (neighbours.py).
 3. Priors: per-kind weights (agent turns and summaries count for less than the customer's
    own words), a mild recency boost (request.recency, on by default) and a boost for units
    inside a time window named in the query ("last month", "3 weeks ago").
@@ -37,6 +37,7 @@ from psycopg import Connection
 from memory_service.index import VectorIndex
 from memory_service.index.lexical import UnitFacts
 from memory_service.recall import items as item_builder
+from memory_service.recall.neighbours import passes_filters, with_answers, with_continuations
 from memory_service.recall.ranking import (
     Candidate,
     apply_time_priors,
@@ -149,11 +150,13 @@ def recall(
             c.cosine = float(vectors[c.unit_id] @ np.asarray(query_vector, dtype=np.float32))
     source = CandidateRows(conn, index, tenant_id=tenant_id, customer_id=customer_id)
     facts = source.load_facts((c.unit_id, c.unit_type) for c in candidates)
-    candidates = [c for c in candidates if c.unit_id in facts and _passes_filters(facts[c.unit_id], c, request)]
+    candidates = [c for c in candidates if c.unit_id in facts and passes_filters(facts[c.unit_id], c, request)]
     if policy.answer_factor > 0:
-        candidates = _with_answers(source, index, query_vector, candidates, vectors, request, policy)
+        candidates = with_answers(source, index, query_vector, candidates, vectors, request,
+                                  factor=policy.answer_factor, pool=policy.answer_pool)
     if policy.continuation_factor > 0:
-        candidates = _with_continuations(source, index, query_vector, candidates, vectors, request, policy)
+        candidates = with_continuations(source, index, query_vector, candidates, vectors, request,
+                                        factor=policy.continuation_factor, pool=policy.answer_pool)
     for c in candidates:
         c.observed_at = source.facts[c.unit_id].observed_at
     _prioritise(candidates, source.facts, request, policy)
@@ -197,7 +200,7 @@ def _select(
     while True:
         head = eligible[:size]
         source.load_rows((c.unit_id, c.unit_type) for c in head)
-        live = [c for c in head if c.unit_id in source.rows and _passes_filters(source.facts[c.unit_id], c, request)]
+        live = [c for c in head if c.unit_id in source.rows and passes_filters(source.facts[c.unit_id], c, request)]
         for c in live:
             c.observed_at, c.provenance = item_builder.when_and_provenance(source.rows[c.unit_id], c.unit_type)
         chosen = select_diverse(  # admitted ones only: the same choice, far fewer duplicate checks
@@ -241,96 +244,6 @@ def _candidates(
         by_id[unit_id].fused = score
     ranked = sorted(by_id.values(), key=lambda c: c.fused, reverse=True)
     return ranked[: policy.rerank_pool * (4 if filtered else 1)]
-
-
-def _with_answers(
-    source: CandidateRows, index: VectorIndex, query_vector: np.ndarray, candidates: list[Candidate],
-    vectors: dict[str, np.ndarray], request: RecallRequest, policy: RecallPolicy,
-) -> list[Candidate]:  # fmt: skip
-    """The customer's reply to a matching agent turn inherits part of its score: a question
-    ("what kind of jobs are you thinking of?") matches the query, the answer carries the
-    evidence in words of its own. Facts and vectors of new candidates are added in place."""
-    by_id = {c.unit_id: c for c in candidates}
-    parents = _replies_of(candidates, source, "agent_turn", policy.answer_pool)
-    _load_missing(source, index, parents, vectors)
-    _inherit(parents, by_id, candidates, source, vectors, query_vector, request, policy.answer_factor)
-    return candidates
-
-
-def _with_continuations(
-    source: CandidateRows, index: VectorIndex, query_vector: np.ndarray, candidates: list[Candidate],
-    vectors: dict[str, np.ndarray], request: RecallRequest, policy: RecallPolicy,
-) -> list[Candidate]:  # fmt: skip
-    """The customer's next own turn after one of their matching turns inherits part of its score:
-    found through the index's facts, the turn's reply (the agent's) and that reply's reply. Not
-    for a question about when: the turn that tells the event carries its date."""
-    if is_temporal(request.query):
-        return candidates
-    by_id = {c.unit_id: c for c in candidates}
-    replies = _replies_of(candidates, source, "utterance", policy.answer_pool)
-    _load_missing(source, index, replies)
-    parents: dict[str, Candidate] = {}
-    for reply_id, parent in replies.items():
-        reply = source.facts.get(reply_id)
-        if reply is not None and reply.kind == "agent_turn" and reply.reply_id is not None:
-            parents.setdefault(reply.reply_id, parent)
-    _load_missing(source, index, parents, vectors)
-    _inherit(parents, by_id, candidates, source, vectors, query_vector, request, policy.continuation_factor)
-    return candidates
-
-
-def _replies_of(candidates: list[Candidate], source: CandidateRows, kind: str, pool: int) -> dict[str, Candidate]:
-    """The segment right after each of the `pool` best segment candidates of this kind -> that candidate."""
-    replies: dict[str, Candidate] = {}
-    for c in sorted(candidates, key=lambda c: c.fused, reverse=True)[:pool]:
-        fact = source.facts[c.unit_id]
-        if c.unit_type == "segment" and fact.kind == kind and fact.reply_id is not None:
-            replies.setdefault(fact.reply_id, c)
-    return replies
-
-
-def _load_missing(
-    source: CandidateRows, index: VectorIndex, ids: dict[str, Candidate], vectors: dict[str, np.ndarray] | None = None
-) -> None:
-    """Facts (and, given `vectors`, vectors, added in place) of the segments not yet known."""
-    missing = [u for u in ids if u not in source.facts]
-    if missing:
-        source.load_facts((u, "segment") for u in missing)
-        if vectors is not None:
-            vectors.update(index.vectors(tenant_id=source.tenant_id, customer_id=source.customer_id, ids=missing))
-
-
-def _inherit(
-    parents: dict[str, Candidate], by_id: dict[str, Candidate], candidates: list[Candidate], source: CandidateRows,
-    vectors: dict[str, np.ndarray], query_vector: np.ndarray, request: RecallRequest, factor: float,
-) -> None:  # fmt: skip
-    """Each customer turn in `parents` (unit id -> the candidate it follows) joins the candidates
-    (in place) with `factor` of that candidate's score and cosine, if it scores less on its own."""
-    q = np.asarray(query_vector, dtype=np.float32)
-    for unit_id, parent in parents.items():
-        fact = source.facts.get(unit_id)
-        if fact is None or fact.kind != "utterance":  # the customer's own turn
-            continue
-        cand = by_id.get(unit_id)
-        if cand is None:
-            if not _passes_filters(fact, Candidate(unit_id, "segment"), request):
-                continue
-            vec = vectors.get(unit_id)
-            cand = Candidate(unit_id=unit_id, unit_type="segment", cosine=None if vec is None else float(vec @ q))
-            by_id[unit_id] = cand
-            candidates.append(cand)
-        cand.fused = max(cand.fused, parent.fused * factor)
-        cand.inherited = max(cand.inherited or 0.0, (parent.cosine or 0.0) * factor)
-
-
-def _passes_filters(fact: UnitFacts, cand: Candidate, request: RecallRequest) -> bool:
-    if request.types and cand.unit_type not in request.types:
-        return False
-    if request.kinds and fact.kind not in request.kinds:
-        return False
-    if request.since and fact.observed_at < request.since:
-        return False
-    return not (request.until and fact.observed_at > request.until)
 
 
 def _prioritise(

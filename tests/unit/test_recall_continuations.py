@@ -1,4 +1,4 @@
-"""The customer's next own turn after a matching turn of theirs joins the candidates (service._with_continuations)."""
+"""The customer's next own turn after a matching turn of theirs joins the candidates (neighbours.with_continuations)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import numpy as np
 
 from memory_service.index.lexical import UnitFacts
+from memory_service.recall.neighbours import with_continuations
 from memory_service.recall.ranking import Candidate
-from memory_service.recall.service import RecallPolicy, _with_continuations
+from memory_service.recall.service import RecallPolicy
 from memory_service.recall.units import CandidateRows
 from schemas.recall import RecallRequest
 
@@ -47,8 +48,8 @@ def _run(query: str, candidates: list[Candidate], factor: float = 0.8) -> dict[s
     source = CandidateRows(None, index, tenant_id="t", customer_id="c")  # type: ignore[arg-type]
     source.load_facts((c.unit_id, c.unit_type) for c in candidates)
     vectors = {c.unit_id: all_vectors[c.unit_id] for c in candidates}
-    out = _with_continuations(source, index, np.eye(4, dtype=np.float32)[2], candidates, vectors,  # type: ignore[arg-type]
-                              RecallRequest(query=query), RecallPolicy(continuation_factor=factor))  # fmt: skip
+    out = with_continuations(source, index, np.eye(4, dtype=np.float32)[2], candidates, vectors,  # type: ignore[arg-type]
+                             RecallRequest(query=query), factor=factor, pool=RecallPolicy().answer_pool)  # fmt: skip
     return {c.unit_id: c for c in out}
 
 
